@@ -1,0 +1,174 @@
+"""Jinja extensions for the Polster template: derived names and answer validators.
+
+Everything here is a pure function, registered as a Jinja filter, plus one
+ContextHook that adds the derived names to every rendering. Anything that asks
+the outside world (git) fails soft, with a visible placeholder.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from copier_template_extensions import ContextHook
+from jinja2.ext import Extension
+
+# Distribution names a project cannot take: uv refuses a project that shares a
+# name with one of its own dependencies, and the generated code owns these packages.
+RESERVED_NAMES = frozenset(
+    {
+        "adlfs",
+        "azure-identity",
+        "core",
+        "dagster",
+        "dagster-webserver",
+        "deltalake",
+        "numpy",
+        "orchestration",
+        "polars",
+        "polster",
+        "pytest",
+        "python-dotenv",
+        "ruff",
+        "src",
+        "test",
+        "tests",
+    }
+)
+PROJECT_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
+ADLS_ACCOUNT_PATTERN = re.compile(r"^[a-z0-9]{3,24}$")
+ADLS_CONTAINER_PATTERN = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PLACEHOLDER_NAME = "Your Name"
+PLACEHOLDER_EMAIL = "you@example.com"
+
+
+def package_name(project_name: str) -> str:
+    """Python-identifier form of a project name: "Sales Analytics" -> "sales_analytics"."""
+    return re.sub(r"[^a-z0-9]+", "_", project_name.strip().lower()).strip("_")
+
+
+def distribution_name(project_name: str) -> str:
+    """PEP 508 distribution name of a project: "Sales Analytics" -> "sales-analytics"."""
+    return package_name(project_name).replace("_", "-")
+
+
+def project_name_error(project_name: str) -> str:
+    """Empty when the name can become a Python project, else how to fix it."""
+    name = project_name.strip()
+    if not name:
+        return "The project name is empty: type a name such as sales_analytics."
+    if not PROJECT_NAME_PATTERN.match(name):
+        return (
+            f"'{name}' cannot become a Python project name: start with a letter and "
+            "use only letters, digits, spaces, '-' and '_' (for example sales_analytics)."
+        )
+    if keyword.iskeyword(package_name(name)):
+        return f"'{name}' is a Python keyword: choose another name, such as {name}_pipeline."
+    if distribution_name(name) in RESERVED_NAMES:
+        return (
+            f"'{name}' clashes with a package the project uses or contains: "
+            f"choose another name, such as {package_name(name)}_pipeline."
+        )
+    return ""
+
+
+def folder_name(path: object) -> str:
+    """Name of a folder, resolved first so that "." gives the real name."""
+    return Path(str(path)).resolve().name
+
+
+def email_error(email: str) -> str:
+    """Empty when the address looks like an e-mail address, else how to fix it."""
+    if EMAIL_PATTERN.match(email.strip()):
+        return ""
+    return f"'{email}' is not an e-mail address: type one such as jane@example.com."
+
+
+def adls_account_error(account: str) -> str:
+    """Empty for a valid Azure storage account name, else how to fix it."""
+    if ADLS_ACCOUNT_PATTERN.match(account):
+        return ""
+    return (
+        f"'{account}' is not an Azure storage account name: use 3 to 24 lowercase "
+        "letters and digits, as shown in the Azure portal (for example mydatalake)."
+    )
+
+
+def adls_container_error(container: str) -> str:
+    """Empty for a valid ADLS Gen2 container (file system) name, else how to fix it."""
+    if ADLS_CONTAINER_PATTERN.match(container):
+        return ""
+    return (
+        f"'{container}' is not a valid container name: use 3 to 63 lowercase letters, "
+        "digits and single hyphens, starting and ending with a letter or digit."
+    )
+
+
+def adls_base_path_error(base_path: str) -> str:
+    """Empty for a relative folder path inside the container, else how to fix it."""
+    parts = base_path.strip("/").split("/")
+    if base_path.strip() and all(part not in {"", ".", ".."} for part in parts):
+        return ""
+    return f"'{base_path}' is not a folder path: use a relative path such as my_pipeline/data."
+
+
+@lru_cache(maxsize=64)  # the hook runs once per rendered file: ask git once per render
+def _git(*args: str, cwd: Path | None = None) -> str | None:
+    """Output of a git command, or None when git is missing or the command fails."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        result = subprocess.run(
+            [git, *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def inside_git_repository(path: Path) -> bool:
+    """Whether the path belongs to an existing git work tree (and is not ignored by it)."""
+    existing = next((p for p in (path, *path.parents) if p.is_dir()), None)
+    if existing is None or _git("rev-parse", "--is-inside-work-tree", cwd=existing) != "true":
+        return False
+    # A git-ignored folder inside a repository (a scratch demo/) gets a repository of its own.
+    return _git("check-ignore", "--quiet", str(path), cwd=existing) is None
+
+
+class PolsterFilters(Extension):
+    """Registers the pure functions above as Jinja filters."""
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        environment.filters.update(
+            folder_name=folder_name,
+            package_name=package_name,
+            distribution_name=distribution_name,
+            project_name_error=project_name_error,
+            email_error=email_error,
+            adls_account_error=adls_account_error,
+            adls_container_error=adls_container_error,
+            adls_base_path_error=adls_base_path_error,
+        )
+
+
+class ContextUpdater(ContextHook):
+    """Adds derived names and facts about the destination to the rendering context."""
+
+    def hook(self, context: dict[str, Any]) -> None:
+        destination = Path(str(context["_copier_conf"]["dst_path"])).resolve()
+        project_name = str(context.get("project_name") or destination.name)
+        context["package_name"] = package_name(project_name)
+        context["distribution_name"] = distribution_name(project_name)
+        context["git_user_name"] = _git("config", "user.name") or PLACEHOLDER_NAME
+        context["git_user_email"] = _git("config", "user.email") or PLACEHOLDER_EMAIL
+        context["git_identity_missing"] = _git("config", "user.email") is None
+        context["destination_in_git"] = inside_git_repository(destination)
+        context["uv_available"] = shutil.which("uv") is not None
