@@ -1,0 +1,212 @@
+"""Polster's control panel: materialize the pipeline, show its status, open the Dagster UI.
+
+    python run_polster.py                        materialize every asset once
+    python run_polster.py --asset KEY            materialize only KEY (repeatable)
+    python run_polster.py --status               when each asset was last materialized
+    python run_polster.py --ui                   materialize, then open the UI on 127.0.0.1:3000
+    python run_polster.py --no-materialize --ui  open the UI only
+
+Runs are recorded in the project's .dagster/ folder (unless DAGSTER_HOME is set),
+so --status and the UI show them. Exit code 0 on success, 1 on failure, 2 on bad flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+HOST = "127.0.0.1"
+# Dagster's own step logs stay quiet; this script prints one summary instead.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+class PolsterRunError(Exception):
+    """A problem the user can fix; printed as one line, exit code 1."""
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="run_polster.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--materialize",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="materialize assets before anything else (default: yes)",
+    )
+    parser.add_argument(
+        "--asset",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="materialize only this asset, e.g. silver_example (repeatable)",
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="show the last materialization of every asset"
+    )
+    parser.add_argument("--ui", action="store_true", help="start the Dagster UI afterwards")
+    parser.add_argument("--port", type=int, default=3000, help="port of the UI (default: 3000)")
+    args = parser.parse_args(argv)
+    if not (args.materialize or args.ui or args.status):
+        parser.error("--no-materialize needs --ui or --status: there is nothing else to do")
+    if not 0 < args.port < 65536:
+        parser.error(f"--port {args.port} is not a port number (1-65535)")
+    return args
+
+
+def use_project_dagster_home() -> Path:
+    """Point Dagster at the project's .dagster/ folder unless DAGSTER_HOME is set."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    instance_config = home / "dagster.yaml"
+    if not instance_config.exists():
+        # Dagster's defaults (SQLite under this folder) are right; the file says so.
+        instance_config.write_text("# Dagster instance settings; empty: SQLite in this folder.\n")
+    return home
+
+
+def load_definitions() -> dg.Definitions:
+    """The project's definitions; configuration and layer-rule errors become one line."""
+    from core.settings import SettingsError
+    from core.storage import StorageError
+    from polster.medallion import LayerRuleError
+
+    try:
+        from orchestration.definitions import defs
+    except (SettingsError, StorageError, LayerRuleError) as error:
+        raise PolsterRunError(str(error)) from None
+    return defs
+
+
+def asset_keys(defs: dg.Definitions) -> list[str]:
+    """Every asset key, bronze first, then silver, then gold."""
+    from polster.medallion import LAYERS, layer_of
+
+    keys = [key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()]
+    rank = {layer: index for index, layer in enumerate(LAYERS)}
+    return sorted(keys, key=lambda key: (rank.get(layer_of(key) or "", len(LAYERS)), key))
+
+
+def materialize(defs: dg.Definitions, instance: dg.DagsterInstance, selected: list[str]) -> None:
+    """Materialize the selected assets (all when none are selected) in this process."""
+    import dagster as dg
+
+    known = asset_keys(defs)
+    if not known:
+        print("No assets yet: add one with `make add-asset` (see README.md).")
+        return
+    unknown = sorted(set(selected) - set(known))
+    if unknown:
+        msg = f"unknown asset {', '.join(unknown)}: choose from {', '.join(known)}"
+        raise PolsterRunError(msg)
+    started = time.perf_counter()
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance,
+        asset_selection=[dg.AssetKey(key) for key in selected] or None,
+        run_config=QUIET_RUN_CONFIG,
+        raise_on_error=False,
+    )
+    elapsed = time.perf_counter() - started
+    events = result.get_asset_materialization_events()
+    print(f"Materialized {len(events)} asset(s) in {elapsed:.1f}s (run {result.run_id[:8]}):")
+    for event in events:
+        metadata = event.materialization.metadata
+        rows = metadata["dagster/row_count"].value
+        print(
+            f"  {event.asset_key.to_user_string():<32} {rows:>12,} rows  "
+            f"{metadata['dagster/uri'].value} (version {metadata['delta_version'].value})"
+        )
+    if not result.success:
+        failures = [
+            f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+            for event in result.get_step_failure_events()
+            if event.step_failure_data.error
+        ]
+        msg = "the run failed at " + "; ".join(failures or ["an unknown step"])
+        raise PolsterRunError(msg)
+
+
+def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+    """One line per asset: when it was last materialized, by which run, how many rows."""
+    import dagster as dg
+
+    keys = asset_keys(defs)
+    if not keys:
+        print("No assets yet: add one with `make add-asset` (see README.md).")
+        return
+    print(f"{'asset':<32} {'last materialized':<20} {'rows':>12}  run")
+    for key in keys:
+        event = instance.get_latest_materialization_event(dg.AssetKey(key))
+        if event is None or event.asset_materialization is None:
+            print(f"{key:<32} {'never':<20} {'-':>12}  -")
+            continue
+        when = datetime.fromtimestamp(event.timestamp).strftime("%Y-%m-%d %H:%M:%S")
+        rows = event.asset_materialization.metadata.get("dagster/row_count")
+        shown = f"{rows.value:,}" if rows is not None else "-"
+        print(f"{key:<32} {when:<20} {shown:>12}  {event.run_id[:8]}")
+
+
+def start_ui(port: int) -> int:
+    """Run `dagster dev` (UI, schedules and sensors) on 127.0.0.1 until Ctrl-C."""
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            msg = f"port {port} is already in use: pass another one, e.g. --port {port + 1}"
+            raise PolsterRunError(msg)
+    # `dagster dev` points at `dg dev`, which needs a dg project; hide that notice.
+    command = [sys.executable, "-W", "ignore::FutureWarning", "-m", "dagster", "dev"]
+    print(f"Dagster UI on http://{HOST}:{port} (schedules and sensors running; Ctrl-C to stop)")
+    ui = subprocess.Popen(
+        [*command, "-w", "workspace.yaml", "-h", HOST, "-p", str(port)], cwd=PROJECT_ROOT
+    )
+    try:
+        return ui.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reached dagster dev too; give it time to stop its own processes.
+        ui.send_signal(signal.SIGINT)
+        try:
+            ui.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            ui.terminate()
+        return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    use_project_dagster_home()
+    try:
+        import dagster as dg
+
+        defs = load_definitions()
+        with dg.DagsterInstance.get() as instance:
+            if args.status:
+                print_status(defs, instance)
+            elif args.materialize:
+                materialize(defs, instance, args.asset)
+        if args.ui:
+            return start_ui(args.port)
+    except PolsterRunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dagster orchestration of the core modules: thin wrappers, discovery and storage."""

@@ -1,0 +1,1 @@
+"""Polster: the medallion rules and project tooling bundled with this project."""
