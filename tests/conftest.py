@@ -1,0 +1,126 @@
+"""Fixtures for the template's tests: a committed copy of the template, and renders of it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import copier
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+# Answers that keep renders fast and side-effect free; tests override what they exercise.
+FAST_ANSWERS = {"setup_environment": False, "init_git": False}
+ADLS_ANSWERS = {
+    "storage_backend": "adls",
+    "adls_account_name": "polsterdata",
+    "adls_container": "lake",
+}
+# Commits made by tests (and by the template's git task) need an identity on CI machines.
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Polster Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Polster Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
+Render = Callable[..., Path]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.update(GIT_IDENTITY)
+    # Rendered projects' `uv sync` must build their own .venv, not look at this suite's.
+    os.environ.pop("VIRTUAL_ENV", None)
+
+
+def run(
+    command: list[str] | str, cwd: Path, check: bool = True, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in `cwd`, capturing text output; fail loudly with it when `check`."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        shell=isinstance(command, str),
+        check=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"{command!r} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def git(*args: str, cwd: Path) -> str:
+    return run(["git", *args], cwd=cwd).stdout.strip()
+
+
+def tracked_files(repo: Path) -> list[str]:
+    """The template's files as a fresh clone would have them (plus new, unignored ones)."""
+    listing = git("ls-files", "--cached", "--others", "--exclude-standard", cwd=repo)
+    return [line for line in listing.splitlines() if (repo / line).is_file()]
+
+
+@pytest.fixture(scope="session")
+def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of this repository's working tree, as Copier would clone it."""
+    src = tmp_path_factory.mktemp("template")
+    for relative in tracked_files(REPO):
+        target = src / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / relative, target)
+    git("init", "--quiet", "--initial-branch=main", cwd=src)
+    git("add", "--all", cwd=src)
+    git("commit", "--quiet", "-m", "template under test", cwd=src)
+    return src
+
+
+def render_project(src: Path, dst: Path, **answers: object) -> Path:
+    """Render the template into `dst` with Copier's public API and return `dst`."""
+    copier.run_copy(
+        str(src),
+        dst,
+        data={**FAST_ANSWERS, "project_name": "shop_pipeline", **answers},
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
+    return dst
+
+
+@pytest.fixture
+def render(template_src: Path, tmp_path: Path) -> Render:
+    """Render the template into a new folder of this test's tmp_path."""
+    counter = iter(range(1000))
+
+    def _render(**answers: object) -> Path:
+        return render_project(template_src, tmp_path / f"project{next(counter)}", **answers)
+
+    return _render
+
+
+def isolated_env(project: Path, **overrides: str) -> dict[str, str]:
+    """This process's environment for running commands in a rendered project.
+
+    Nested pytest runs get their own temporary root: pytest deletes all but the newest
+    three `pytest-N` folders of a root, which would include this session's renders.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "DAGSTER_HOME"}}
+    temp_root = project.parent / f"{project.name}-pytest-temp"
+    temp_root.mkdir(exist_ok=True)
+    env["PYTEST_DEBUG_TEMPROOT"] = str(temp_root)
+    return {**env, **overrides}
+
+
+def project_env(project: Path) -> dict[str, str]:
+    """Environment for running a rendered project with this suite's Python (not installed)."""
+    return isolated_env(project, PYTHONPATH=str(project / "src"))

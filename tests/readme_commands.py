@@ -1,0 +1,45 @@
+"""The shell commands a generated README shows, so that a test can run each of them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+BASH_BLOCK = re.compile(r"```bash\n(.*?)```", re.DOTALL)
+INLINE_CODE = re.compile(r"`([^`\n]+)`")
+# Inline code spans that are commands (the rest are file names, values, Python...).
+INLINE_COMMAND = re.compile(r"^(make [a-z-]+|python run_polster\.py.*|dagster dev|uv sync)$")
+# Commands that start a server and run until stopped.
+SERVER_COMMAND = re.compile(r"--ui\b|^make ui$|^dagster dev$")
+
+
+def block_commands(readme: str) -> list[str]:
+    """Every line of every bash block, in order, without comments and blank lines."""
+    lines = []
+    for block in BASH_BLOCK.findall(readme):
+        for line in block.splitlines():
+            command = line.split(" #", 1)[0].strip()
+            if command and not command.startswith("#"):
+                lines.append(command)
+    return lines
+
+
+def inline_commands(readme: str) -> list[str]:
+    """Commands shown only inline (tables, prose), with placeholders filled in."""
+    spans = (span.replace("KEY", "bronze_example") for span in INLINE_CODE.findall(readme))
+    return [span for span in dict.fromkeys(spans) if INLINE_COMMAND.match(span)]
+
+
+def all_commands(readme_path: Path) -> list[str]:
+    """Every command a README shows, bash blocks first, each once."""
+    readme = readme_path.read_text()
+    return list(dict.fromkeys([*block_commands(readme), *inline_commands(readme)]))
+
+
+def is_server(command: str) -> bool:
+    return bool(SERVER_COMMAND.search(command))
+
+
+def port_of(command: str) -> int:
+    match = re.search(r"--port (\d+)", command)
+    return int(match.group(1)) if match else 3000

@@ -1,0 +1,26 @@
+"""Every combination of answers renders a project that is lint-clean and passes its own tests."""
+
+import pytest
+
+from tests.conftest import ADLS_ANSWERS, PYTHON, project_env, run
+
+STORAGE = {"local": {"storage_backend": "local"}, "adls": ADLS_ANSWERS}
+
+
+@pytest.mark.parametrize("include_examples", [True, False], ids=["examples", "no-examples"])
+@pytest.mark.parametrize("ci_platform", ["github", "azure-devops", "gitlab", "none"])
+@pytest.mark.parametrize("storage_backend", sorted(STORAGE))
+def test_rendered_project_is_clean_and_its_tests_pass(
+    render, storage_backend, ci_platform, include_examples
+):
+    project = render(
+        **STORAGE[storage_backend], ci_platform=ci_platform, include_examples=include_examples
+    )
+
+    run([PYTHON, "-m", "ruff", "check", "."], project)
+    run([PYTHON, "-m", "ruff", "format", "--check", "."], project)
+    tests = run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env=project_env(project)
+    )
+    expected = 14 if include_examples else 7
+    assert f"{expected} passed" in tests.stdout, tests.stdout

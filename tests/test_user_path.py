@@ -1,0 +1,137 @@
+"""The real user path: `copier copy` with its tasks, then every command the README shows.
+
+Slow on purpose (a real `uv sync`, real Dagster UIs): it is the test a new user would run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import copier
+import polars as pl
+import pytest
+
+from tests.conftest import git, isolated_env, run
+from tests.readme_commands import all_commands, is_server, port_of
+
+# What the Dagster UI must report: the code location loaded, schedule and sensor running.
+GRAPHQL_QUERY = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name scheduleState { status } }
+    sensors { name sensorState { status } }
+} } } }
+"""
+UI_START_TIMEOUT = 120
+pytestmark = pytest.mark.xdist_group("user_path")
+
+
+@pytest.fixture(scope="module")
+def project(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copied like a user would: tasks on (uv sync, git init + first commit)."""
+    destination = tmp_path_factory.mktemp("user") / "shop_pipeline"
+    copier.run_copy(str(template_src), destination, defaults=True, unsafe=True, vcs_ref="HEAD")
+    return destination
+
+
+def user_env(project: Path) -> dict[str, str]:
+    """The environment of a user who ran `source .venv/bin/activate` in the project."""
+    env = isolated_env(project, VIRTUAL_ENV=str(project / ".venv"))
+    env.pop("PYTHONPATH", None)
+    env["PATH"] = f"{project / '.venv' / 'bin'}{os.pathsep}{env['PATH']}"
+    return env
+
+
+def query_ui(port: int) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": GRAPHQL_QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def serve_until_ready(command: str, project: Path) -> dict:
+    """Start a UI command, wait until its GraphQL answers, stop it; return the answer."""
+    port = port_of(command)
+    server = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=project,
+        env=user_env(project),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + UI_START_TIMEOUT
+    try:
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                return query_ui(port)
+            except OSError:
+                time.sleep(1)
+        pytest.fail(f"{command!r} did not answer on port {port} in time")
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            output, _ = server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            output, _ = server.communicate()
+        assert "Traceback" not in output, output
+
+
+def test_copy_creates_the_environment_and_a_first_commit(project):
+    assert (project / ".venv" / "bin" / "python").exists()
+    assert (project / "uv.lock").exists()
+    assert git("rev-list", "--count", "HEAD", cwd=project) == "1"
+    assert git("status", "--porcelain", cwd=project) == ""
+
+
+def test_every_readme_command_works(project):
+    commands = all_commands(project / "README.md")
+    assert "python src/core/silver_example.py" in commands
+    assert "dagster dev" in commands
+
+    for command in commands:
+        if command == "source .venv/bin/activate":
+            continue  # user_env() is that activated environment
+        if is_server(command):
+            answer = serve_until_ready(command, project)
+            (repository,) = answer["data"]["repositoriesOrError"]["nodes"]
+            states = [s["scheduleState"]["status"] for s in repository["schedules"]]
+            states += [s["sensorState"]["status"] for s in repository["sensors"]]
+            assert states == ["RUNNING", "RUNNING"], (command, repository)
+            continue
+        result = run(["bash", "-c", command], project, check=False, env=user_env(project))
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+
+    # The work tree is as committed: formatting changed nothing, output stayed ignored.
+    assert git("status", "--porcelain", cwd=project) == ""
+
+
+def test_pipeline_run_materializes_gold_and_status_lists_every_asset(project):
+    env = user_env(project)
+    run([".venv/bin/python", "run_polster.py"], project, env=env)
+    status = run([".venv/bin/python", "run_polster.py", "--status"], project, env=env).stdout
+
+    for key in ("bronze_example", "silver_example", "gold_example"):
+        (line,) = [line for line in status.splitlines() if line.startswith(key)]
+        assert "never" not in line
+    gold = pl.read_delta(str(project / "data" / "gold" / "example"))
+    assert gold.height == 28 * 5  # 28 days x 5 countries
+    assert gold["revenue"].sum() > 0
+
+
+def test_make_test_and_make_lint_pass(project):
+    env = user_env(project)
+    tests = run(["make", "test"], project, env=env)
+    assert "14 passed" in tests.stdout
+    run(["make", "lint"], project, env=env)
