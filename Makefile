@@ -1,0 +1,28 @@
+# Polster template: every target forwards to uv; the logic lives in scripts/ and tests/.
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint format
+
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+$(error make: uv must be installed first: `python3 -m pip install uv` (see README.md))
+endif
+
+help: ## Show the available targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: ## Install the template's development environment (.venv)
+	uv sync --frozen
+
+demo: setup ## Render a demo project into demo/ and run its pipeline end to end
+	uv run --frozen python scripts/demo.py
+
+test: setup ## Run the whole test suite (renders projects, runs their tests and pipelines)
+	uv run --frozen pytest
+
+lint: setup ## Check style and formatting of the template's own code
+	uv run --frozen ruff check .
+	uv run --frozen ruff format --check .
+
+format: setup ## Format the template's own code
+	uv run --frozen ruff format .
+	uv run --frozen ruff check --fix .
