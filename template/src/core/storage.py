@@ -7,6 +7,7 @@ read is lazy, so Polars pushes projections and filters down to the files.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -78,6 +79,16 @@ class TableStore:
             row_count=written.select(pl.len()).collect().item(),
             schema=written.collect_schema(),
         )
+
+    def delete(self, key: str) -> bool:
+        """Delete the table of `key` with all its versions; False when there was none."""
+        if not self.exists(key):
+            return False
+        if self.storage_options is not None:
+            msg = f"deleting {self.uri(key)} is only supported for local tables: delete it in Azure"
+            raise StorageError(msg)
+        shutil.rmtree(self.uri(key))
+        return True
 
     def history(self, key: str) -> list[dict[str, object]]:
         """The table's commits, newest first, with the run that wrote each."""

@@ -1,0 +1,151 @@
+"""What the asset commands do: plan each change (pure), check it, then apply it at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from polster import scaffold
+from polster.errors import PolsterError
+from polster.files import create_files, remove_files
+from polster.lineage import update_readme
+from polster.medallion import LAYERS, UPSTREAM_LAYER, layer_of, name_problem
+from polster.project import Project, core_module_path, tests_path, wrapper_path
+
+CONFIRM_MANY = "CONFIRM"
+CONFIRM_ALL = "REMOVE_ALL_ASSETS"
+MANY_ASSETS = 3
+
+
+@dataclass(frozen=True)
+class NewAsset:
+    """An asset to add, checked against every rule."""
+
+    layer: str
+    name: str
+    upstreams: tuple[str, ...]
+    description: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.layer}_{self.name}"
+
+
+def check_layer(layer: str) -> str:
+    if layer not in LAYERS:
+        msg = f"unknown layer '{layer}': choose {', '.join(LAYERS)}"
+        raise PolsterError(msg)
+    return layer
+
+
+def check_new_name(project: Project, layer: str, name: str) -> str:
+    problem = name_problem(name)
+    if problem:
+        msg = f"invalid asset name: {problem} (for example: clean_orders)"
+        raise PolsterError(msg)
+    key = f"{layer}_{name}"
+    if key in project.assets:
+        msg = f"{key} already exists: choose another name, or remove it first"
+        raise PolsterError(msg)
+    return name
+
+
+def resolve_upstreams(project: Project, layer: str, references: Sequence[str]) -> tuple[str, ...]:
+    """The upstream keys the references name, checked against the layer rules."""
+    keys = [project.resolve(reference) for reference in references]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        msg = f"{', '.join(repeated)} is listed more than once: list each dependency once"
+        raise PolsterError(msg)
+    allowed = UPSTREAM_LAYER[layer]
+    if allowed is None:
+        if keys:
+            msg = "bronze assets ingest raw data and take no dependencies: drop --dependencies"
+            raise PolsterError(msg)
+        return ()
+    choices = ", ".join(project.in_layer(allowed)) or f"none yet: add a {allowed} asset first"
+    if not keys:
+        msg = f"{layer} assets need at least one {allowed} dependency (available: {choices})"
+        raise PolsterError(msg)
+    wrong = [key for key in keys if layer_of(key) != allowed]
+    if wrong:
+        msg = (
+            f"{layer} assets may depend only on {allowed} assets, not {', '.join(wrong)} "
+            f"(available: {choices})"
+        )
+        raise PolsterError(msg)
+    return tuple(keys)
+
+
+def plan_new_asset(
+    project: Project,
+    layer: str,
+    name: str,
+    dependencies: Sequence[str],
+    description: str | None = None,
+) -> NewAsset:
+    """Check a new asset against every rule; raise PolsterError on the first problem."""
+    check_layer(layer)
+    check_new_name(project, layer, name)
+    upstreams = resolve_upstreams(project, layer, dependencies)
+    return NewAsset(layer, name, upstreams, description)
+
+
+def add_asset(project: Project, asset: NewAsset) -> list[str]:
+    """Write the asset's two files (both or neither); return their paths."""
+    files = {
+        project.root / core_module_path(asset.key): scaffold.core_module_source(
+            asset.layer, asset.name, asset.upstreams, asset.description
+        ),
+        project.root / wrapper_path(asset.key): scaffold.wrapper_source(asset.layer, asset.name),
+    }
+    create_files(files)
+    graph = {**project.graph(), asset.key: list(asset.upstreams)}
+    update_readme(project.root / "README.md", graph)
+    return [str(path.relative_to(project.root)) for path in files]
+
+
+def plan_removal(project: Project, references: Sequence[str], force: bool) -> list[str]:
+    """The keys to remove, downstream first; refuses to orphan a dependent unless forced."""
+    keys = list(dict.fromkeys(project.resolve(reference) for reference in references))
+    downstream = sorted({d for key in keys for d in project.downstream(key)} - set(keys))
+    if downstream and not force:
+        details = "; ".join(
+            f"{dependent} depends on {key}"
+            for key in keys
+            for dependent in project.dependents(key)
+            if dependent not in keys
+        )
+        msg = (
+            f"cannot remove {', '.join(keys)}: {details}. Remove those first, "
+            "or pass --force to remove them together"
+        )
+        raise PolsterError(msg)
+    selected = set(keys) | set(downstream)
+    return sorted(selected, key=lambda key: (-LAYERS.index(layer_of(key) or "bronze"), key))
+
+
+def confirmation_word(project: Project, keys: Sequence[str]) -> str | None:
+    """The word the user must type to remove these assets, if any."""
+    if len(keys) == len(project.assets) and len(keys) > 1:
+        return CONFIRM_ALL
+    if len(keys) > MANY_ASSETS:
+        return CONFIRM_MANY
+    return None
+
+
+def files_of(project: Project, keys: Sequence[str]) -> list[str]:
+    """The existing files of these assets (logic, wrapper, own tests), relative to the root."""
+    paths = [
+        path for key in keys for path in (core_module_path(key), wrapper_path(key), tests_path(key))
+    ]
+    return [str(path) for path in paths if (project.root / path).exists()]
+
+
+def remove_assets(project: Project, keys: Sequence[str]) -> list[str]:
+    """Delete the assets' files (all or none) and refresh the README graph."""
+    files = files_of(project, keys)
+    remove_files([project.root / path for path in files], project.root)
+    remaining = {key: ups for key, ups in project.graph().items() if key not in keys}
+    update_readme(project.root / "README.md", remaining)
+    return files

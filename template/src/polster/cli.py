@@ -1,0 +1,278 @@
+"""The `polster` command: grow, shrink and check the pipeline of this project.
+
+Thin by design: parse the options, call the functions in polster.assets,
+polster.validate and polster.lineage, and turn a PolsterError into one line on
+stderr. Exit codes: 0 done, 1 refused (nothing changed), 2 bad usage, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from polster import assets, lineage, prompts
+from polster.errors import PolsterError
+from polster.medallion import LAYERS, UPSTREAM_LAYER
+from polster.project import Project, core_module_path, load_project, wrapper_path
+from polster.validate import find_problems
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_asset(args: argparse.Namespace) -> int:
+    project = load_project(PROJECT_ROOT)
+    ask = prompts.can_ask()
+    layer = (
+        args.layer
+        if args.layer is not None
+        else (
+            prompts.choose_one("Layer of the new asset:", LAYERS)
+            if ask
+            else prompts.require(None, "--layer", "bronze, silver or gold")
+        )
+    )
+    assets.check_layer(layer)
+    name = (
+        args.name
+        if args.name is not None
+        else (
+            prompts.ask_until_valid(
+                "Asset name (lowercase, e.g. clean_orders): ",
+                lambda answer: assets.check_new_name(project, layer, answer),
+            )
+            if ask
+            else prompts.require(None, "--name", "e.g. --name clean_orders")
+        )
+    )
+    if args.dependencies is not None:
+        dependencies = [part.strip() for part in args.dependencies.split(",") if part.strip()]
+    elif ask and UPSTREAM_LAYER[layer]:
+        dependencies = choose_dependencies(project, layer)
+    else:
+        dependencies = []
+    plan = assets.plan_new_asset(project, layer, name, dependencies, args.description)
+    created = assets.add_asset(project, plan)
+    print(f"Created {plan.key}" + (f" from {', '.join(plan.upstreams)}" if plan.upstreams else ""))
+    for path in created:
+        print(f"  {path}")
+    print(f"Next: write your logic in {created[0]}, then run `make run`.")
+    return 0
+
+
+def choose_dependencies(project: Project, layer: str) -> list[str]:
+    upstream_layer = UPSTREAM_LAYER[layer] or ""
+    choices = project.in_layer(upstream_layer)
+    if not choices:
+        msg = (
+            f"there is no {upstream_layer} asset to depend on yet: add one first "
+            f"(polster add-asset --layer {upstream_layer} --name ...)"
+        )
+        raise PolsterError(msg)
+    return prompts.choose_many(f"Available {upstream_layer} assets to depend on:", choices)
+
+
+def remove_asset(args: argparse.Namespace) -> int:
+    project = load_project(PROJECT_ROOT)
+    references = selected_for_removal(args, project)
+    keys = assets.plan_removal(project, references, force=args.force)
+    files = assets.files_of(project, keys)
+    word = assets.confirmation_word(project, keys)
+    if args.dry_run:
+        print(f"Would remove {len(keys)} asset(s): {', '.join(keys)}")
+        for path in files:
+            print(f"  {path}")
+        print(tables_note(keys, args.purge_data, dry_run=True))
+        if word:
+            print(f"A real run asks you to type {word}.")
+        return 0
+    if word:
+        typed = args.confirm or (
+            prompts.ask(f"Removing {len(keys)} assets: type {word} to go on: ")
+            if prompts.can_ask()
+            else prompts.require(None, "--confirm", f"removing {len(keys)} assets needs {word}")
+        )
+        if typed != word:
+            msg = f"'{typed}' is not {word}: nothing was removed"
+            raise PolsterError(msg)
+    assets.remove_assets(project, keys)
+    print(f"Removed {', '.join(keys)}:")
+    for path in files:
+        print(f"  {path}")
+    if args.purge_data:
+        purge_tables(keys)
+    print(tables_note(keys, args.purge_data, dry_run=False))
+    return 0
+
+
+def selected_for_removal(args: argparse.Namespace, project: Project) -> list[str]:
+    if args.layer or args.name:
+        layer = prompts.require(args.layer, "--layer", "it goes with --name")
+        name = prompts.require(args.name, "--name", "it goes with --layer")
+        assets.check_layer(layer)
+        return [f"{layer}_{name}"]
+    if args.asset:
+        return list(args.asset)
+    if not prompts.can_ask():
+        prompts.require(None, "--layer and --name", "or --asset KEY")
+    if not project.assets:
+        msg = "there are no assets to remove"
+        raise PolsterError(msg)
+    return prompts.choose_many("Assets to remove:", list(project.assets), allow_all=True)
+
+
+def tables_note(keys: Sequence[str], purge: bool, dry_run: bool) -> str:
+    if purge:
+        return ("Would delete" if dry_run else "Deleted") + " their tables too (--purge-data)."
+    return "Their tables are kept in storage; add --purge-data to delete them as well."
+
+
+def purge_tables(keys: Sequence[str]) -> None:
+    # Imported here: Polars and the settings load only when data is deleted.
+    from core.settings import SettingsError
+    from core.storage import StorageError, default_store
+
+    try:
+        store = default_store()
+        for key in keys:
+            if store.delete(key):
+                print(f"  deleted table {store.uri(key)}")
+    except (SettingsError, StorageError, OSError) as error:
+        msg = f"the files are removed, but the tables could not be deleted: {error}"
+        raise PolsterError(msg) from error
+
+
+def list_assets(args: argparse.Namespace) -> int:
+    project = load_project(PROJECT_ROOT)
+    if args.layer:
+        assets.check_layer(args.layer)
+    rows = [
+        {
+            "key": key,
+            "layer": asset.layer,
+            "name": asset.name,
+            "dependencies": list(asset.upstreams),
+            "dependents": project.dependents(key),
+            "core_module": str(core_module_path(key)) if asset.has_core_module else None,
+            "wrapper": str(wrapper_path(key)) if asset.has_wrapper else None,
+        }
+        for key, asset in project.assets.items()
+        if args.layer in (None, asset.layer)
+    ]
+    if args.format == "json":
+        print(json.dumps({"assets": rows}, indent=2))
+        return 0
+    if not rows:
+        print("No assets yet: add one with `make add-asset LAYER=bronze NAME=...`.")
+        return 0
+    header = ("layer", "asset", "depends on", "used by", "files")
+    table = [
+        (
+            row["layer"],
+            row["key"],
+            ", ".join(row["dependencies"]) or "-",
+            ", ".join(row["dependents"]) or "-",
+            ", ".join(path for path in (row["core_module"], row["wrapper"]) if path),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in (header, *table)) for i in range(len(header) - 1)]
+    for line in (header, *table):
+        print(
+            "  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]])
+        )
+    return 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    project = load_project(PROJECT_ROOT)
+    problems = find_problems(project)
+    if not problems:
+        print(f"OK: {len(project.assets)} asset(s), every rule holds.")
+        return 0
+    print(f"{len(problems)} problem(s):")
+    for problem in problems:
+        print(f"  {problem}")
+    return 1
+
+
+def graph(args: argparse.Namespace) -> int:
+    project = load_project(PROJECT_ROOT)
+    print(lineage.mermaid(project.graph()))
+    if not lineage.update_readme(PROJECT_ROOT / "README.md", project.graph()):
+        print(
+            f"(README.md has no {lineage.START_MARKER} ... {lineage.END_MARKER} markers: "
+            "add them where the diagram should go)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def template_version() -> str:
+    answers = PROJECT_ROOT / ".copier-answers.yml"
+    if answers.is_file():
+        for line in answers.read_text(encoding="utf-8").splitlines():
+            if line.startswith("_commit:"):
+                return line.partition(":")[2].strip()
+    return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="polster", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--version", action="version", version=f"polster (template {template_version()})"
+    )
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add = commands.add_parser("add-asset", help="add an asset (asks for what is missing)")
+    add.add_argument("--layer", help="bronze, silver or gold")
+    add.add_argument("--name", help="lowercase name, e.g. clean_orders")
+    add.add_argument(
+        "--dependencies", help="comma-separated upstream assets (keys or unambiguous names)"
+    )
+    add.add_argument("--description", help="what the asset holds (shown in the Dagster UI)")
+    add.set_defaults(handler=add_asset)
+
+    remove = commands.add_parser("remove-asset", help="remove assets (asks which, in a terminal)")
+    remove.add_argument("--layer", help="layer of the asset to remove")
+    remove.add_argument("--name", help="name of the asset to remove")
+    remove.add_argument("--asset", action="append", metavar="KEY", help="asset key (repeatable)")
+    remove.add_argument("--dry-run", action="store_true", help="show what would go, change nothing")
+    remove.add_argument("--force", action="store_true", help="also remove every asset downstream")
+    remove.add_argument("--purge-data", action="store_true", help="also delete the tables")
+    remove.add_argument("--confirm", metavar="WORD", help="CONFIRM or REMOVE_ALL_ASSETS, if asked")
+    remove.set_defaults(handler=remove_asset)
+
+    listing = commands.add_parser("list-assets", help="list assets and their dependencies")
+    listing.add_argument("--layer", help="only this layer")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.set_defaults(handler=list_assets)
+
+    check = commands.add_parser("validate", help="check names, layer rules, files and imports")
+    check.set_defaults(handler=validate)
+
+    lineage_parser = commands.add_parser("graph", help="print the lineage; refresh README.md")
+    lineage_parser.set_defaults(handler=graph)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except PolsterError as error:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"polster {args.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\npolster {args.command}: interrupted, nothing was changed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

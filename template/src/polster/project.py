@@ -1,0 +1,151 @@
+"""The project's assets as its files declare them, read without importing any of them."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from polster.errors import PolsterError
+from polster.medallion import COMPUTE_FUNCTION, LAYERS, layer_of, split_key
+
+CORE_DIR = Path("src") / "core"
+ASSETS_DIR = Path("src") / "orchestration" / "assets"
+
+
+def core_module_path(key: str) -> Path:
+    """Where the logic of `key` lives, relative to the project root."""
+    return CORE_DIR / f"{key}.py"
+
+
+def tests_path(key: str) -> Path:
+    """Where the asset's own tests live, by convention (removed together with the asset)."""
+    return Path("tests") / f"test_{key}.py"
+
+
+def wrapper_path(key: str) -> Path:
+    """Where the Dagster wrapper of `key` lives, relative to the project root."""
+    return ASSETS_DIR / split_key(key)[0] / f"run_{key}.py"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One asset: its key, its declared upstreams and which of its two files exist."""
+
+    key: str
+    upstreams: tuple[str, ...]
+    has_core_module: bool
+    has_wrapper: bool
+
+    @property
+    def layer(self) -> str:
+        return split_key(self.key)[0]
+
+    @property
+    def name(self) -> str:
+        return split_key(self.key)[1]
+
+
+@dataclass(frozen=True)
+class Project:
+    """All assets of the project rooted at `root`, keyed by asset key."""
+
+    root: Path
+    assets: dict[str, Asset]
+
+    def graph(self) -> dict[str, list[str]]:
+        """Each asset key with its upstream keys."""
+        return {key: list(asset.upstreams) for key, asset in self.assets.items()}
+
+    def in_layer(self, layer: str) -> list[str]:
+        return [key for key, asset in self.assets.items() if asset.layer == layer]
+
+    def dependents(self, key: str) -> list[str]:
+        """The assets that declare `key` as an upstream."""
+        return sorted(other for other, asset in self.assets.items() if key in asset.upstreams)
+
+    def downstream(self, key: str) -> list[str]:
+        """Every asset that depends on `key`, directly or not."""
+        found: list[str] = []
+        pending = self.dependents(key)
+        while pending:
+            current = pending.pop(0)
+            if current not in found:
+                found.append(current)
+                pending.extend(self.dependents(current))
+        return sorted(found)
+
+    def resolve(self, reference: str) -> str:
+        """The asset key `reference` names: a full key, or a bare name unique in the project."""
+        if reference in self.assets:
+            return reference
+        matches = sorted(key for key, asset in self.assets.items() if asset.name == reference)
+        if len(matches) > 1:
+            msg = f"'{reference}' matches {' and '.join(matches)}: use the full asset key"
+            raise PolsterError(msg)
+        if not matches:
+            known = ", ".join(self.assets) or "none yet"
+            msg = f"there is no asset '{reference}' (known assets: {known})"
+            raise PolsterError(msg)
+        return matches[0]
+
+
+def load_project(root: Path) -> Project:
+    """Read every asset of the project at `root` from its core modules and wrappers."""
+    core_keys = {path.stem for path in _layer_files(root / CORE_DIR, "{layer}_*.py")}
+    wrapper_keys = {
+        path.stem.removeprefix("run_")
+        for layer in LAYERS
+        for path in (root / ASSETS_DIR / layer).glob(f"run_{layer}_*.py")
+    }
+    assets = {
+        key: Asset(
+            key=key,
+            upstreams=tuple(declared_upstreams(root / core_module_path(key)) or ()),
+            has_core_module=key in core_keys,
+            has_wrapper=key in wrapper_keys,
+        )
+        for key in sorted(core_keys | wrapper_keys, key=_layer_order)
+    }
+    return Project(root=root, assets=assets)
+
+
+def _layer_files(folder: Path, pattern: str) -> list[Path]:
+    return [path for layer in LAYERS for path in folder.glob(pattern.format(layer=layer))]
+
+
+def _layer_order(key: str) -> tuple[int, str]:
+    return (LAYERS.index(layer_of(key) or LAYERS[0]), key)
+
+
+def declared_upstreams(core_module: Path) -> list[str] | None:
+    """The parameter names of the module's compute function, or None when it has none."""
+    if not core_module.is_file():
+        return None
+    try:
+        function = compute_function(core_module)
+    except SyntaxError:
+        return None  # `polster validate` reports it
+    if function is None:
+        return None
+    arguments = function.args
+    return [arg.arg for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+
+
+def compute_function(core_module: Path) -> ast.FunctionDef | None:
+    """The top-level extract/transform/aggregate function of a core module, if defined.
+
+    Raises SyntaxError when the module does not parse.
+    """
+    layer = layer_of(core_module.stem)
+    if layer is None:
+        return None
+    tree = ast.parse(core_module.read_text(encoding="utf-8"), filename=str(core_module))
+    return next(
+        (
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name == COMPUTE_FUNCTION[layer]
+        ),
+        None,
+    )

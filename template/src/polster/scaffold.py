@@ -1,0 +1,106 @@
+"""Source code for a new asset's two files: a working core module and its Dagster wrapper.
+
+Pure functions from names to text. Each scaffold returns a valid frame built from its
+upstreams, so the pipeline keeps running until the user writes the real logic, and the
+text is already formatted the way `ruff format` wants it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from polster.medallion import COMPUTE_FUNCTION
+
+LINE_LENGTH = 100
+INDENT = "    "
+
+BODIES = {
+    "bronze": """\
+    # Replace this sample with your source: pl.read_csv(...), pl.read_database(...), an API...
+    return pl.DataFrame({{"id": [1, 2, 3], "value": ["a", "b", "c"]}})
+""",
+    "silver": """\
+    # Replace this with your cleaning rules; for now it passes its first upstream through.
+    return {first}
+""",
+    "gold": """\
+    # Replace this with your metrics; for now it counts the rows of its upstreams.
+    row_counts = [
+{entries}
+    ]
+    return pl.concat(row_counts).select(pl.col("len").sum().alias("upstream_rows"))
+""",
+}
+
+MAIN_BLOCK = """
+
+if __name__ == "__main__":
+    from core.standalone import main
+
+    main({function})
+"""
+
+
+def default_description(layer: str, name: str) -> str:
+    """A first description, until the user writes a better one."""
+    words = name.replace("_", " ")
+    return {
+        "bronze": f"Raw {words}, as received from the source.",
+        "silver": f"Cleaned and validated {words}.",
+        "gold": f"Business metrics: {words}.",
+    }[layer]
+
+
+def core_module_source(
+    layer: str, name: str, upstreams: Sequence[str], description: str | None = None
+) -> str:
+    """The core module of a new asset `<layer>_<name>`."""
+    function = COMPUTE_FUNCTION[layer]
+    text = description or default_description(layer, name)
+    body = BODIES[layer].format(
+        first=upstreams[0] if upstreams else "",
+        entries="\n".join(f"{INDENT * 2}{key}.select(pl.len())," for key in upstreams),
+    )
+    return (
+        f'"""{layer.capitalize()} asset {layer}_{name}."""\n\n'
+        "import polars as pl\n\n\n"
+        f"{_signature(function, layer, upstreams)}\n"
+        f"{_docstring(text)}\n"
+        f"{body}"
+        f"{MAIN_BLOCK.format(function=function)}"
+    )
+
+
+def wrapper_source(layer: str, name: str) -> str:
+    """The Dagster wrapper of a new asset `<layer>_<name>`."""
+    key = f"{layer}_{name}"
+    return (
+        f'"""Dagster asset for src/core/{key}.py."""\n\n'
+        f"from core import {key}\n"
+        "from orchestration.utils import medallion_asset\n\n"
+        f"asset = medallion_asset({key}.{COMPUTE_FUNCTION[layer]})\n"
+    )
+
+
+def _signature(function: str, layer: str, upstreams: Sequence[str]) -> str:
+    returns = "pl.DataFrame" if layer == "bronze" else "pl.LazyFrame"
+    parameters = [f"{key}: pl.LazyFrame" for key in upstreams]
+    one_line = f"def {function}({', '.join(parameters)}) -> {returns}:"
+    if len(one_line) <= LINE_LENGTH:
+        return one_line
+    # One parameter per line with a trailing comma: the layout ruff keeps as it is.
+    lines = "".join(f"{INDENT}{parameter},\n" for parameter in parameters)
+    return f"def {function}(\n{lines}) -> {returns}:"
+
+
+def _docstring(text: str) -> str:
+    """A function docstring, wrapped to the line length, quotes escaped."""
+    text = " ".join(text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').split())
+    lines = textwrap.wrap(text, width=LINE_LENGTH - len(INDENT) - 6) or [""]
+    if lines[-1].endswith('"'):
+        lines[-1] += " "  # keep a closing quote of the text apart from the docstring's
+    if len(lines) == 1:
+        return f'{INDENT}"""{lines[0]}"""'
+    rest = "".join(f"{INDENT}{line}\n" for line in lines[1:])
+    return f'{INDENT}"""{lines[0]}\n{rest}{INDENT}"""'
