@@ -16,7 +16,11 @@ setup: ## Install the template's development environment (.venv)
 demo: setup ## Render a demo project into demo/ and run its pipeline end to end
 	uv run --frozen python scripts/demo.py
 
-test: setup ## Run the whole test suite (renders projects, runs their tests and pipelines)
+node_modules/.bin/azurite-blob: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: test: npm (Node.js) must be installed for the Azurite emulator"; exit 1; }
+	npm ci --no-audit --no-fund
+
+test: setup node_modules/.bin/azurite-blob ## Run the whole test suite (renders projects, runs their pipelines, Azurite)
 	uv run --frozen pytest
 
 lint: setup ## Check style and formatting of the template's own code

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -133,12 +134,20 @@ def materialize(defs: dg.Definitions, instance: dg.DagsterInstance, selected: li
         )
     if not result.success:
         failures = [
-            f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+            f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
             for event in result.get_step_failure_events()
             if event.step_failure_data.error
         ]
         msg = "the run failed at " + "; ".join(failures or ["an unknown step"])
         raise PolsterRunError(msg)
+
+
+def root_cause(error: object) -> str:
+    """The message of the innermost error: what went wrong, not where Dagster noticed it."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    message = getattr(error, "message", str(error)).strip().splitlines()[-1]
+    return re.sub(r"^[\w.]+(Error|Exception): ", "", message)  # Dagster adds the class name
 
 
 def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:

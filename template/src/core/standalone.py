@@ -32,3 +32,5 @@ def main(compute: Callable[..., Frame]) -> None:
         f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
         f"(Delta version {written.version})"
     )
+    if written.sample_uri:
+        print(f"  local sample: {written.sample_uri}")

@@ -7,17 +7,22 @@ read is lazy, so Polars pushes projections and filters down to the files.
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
 
+from core import adls
 from core.settings import Settings, get_settings
 from polster.medallion import split_key
 
 Frame = pl.DataFrame | pl.LazyFrame
+log = logging.getLogger("polster.storage")
 
 
 class StorageError(RuntimeError):
@@ -33,70 +38,166 @@ class WrittenTable:
     version: int
     row_count: int
     schema: pl.Schema
+    sample_uri: str | None = None  # the local sample written beside an ADLS table
+    fallback_reason: str | None = None  # why the table went to local storage instead
+
+
+@dataclass(frozen=True)
+class RemoteAccess:
+    """Credentials and client options for ADLS, built only when first needed."""
+
+    settings: Settings = field(repr=False)
+
+    @cached_property
+    def delta_options(self) -> dict[str, str]:
+        return adls.delta_options(self.settings)
+
+    @cached_property
+    def polars_options(self) -> dict[str, Any]:
+        return adls.polars_options(self.settings)
+
+    def filesystem(self) -> Any:
+        from adlfs import AzureBlobFileSystem  # only to delete tables
+
+        return AzureBlobFileSystem(**adls.adlfs_options(self.settings))
+
+    def explain(self, error: Exception) -> str:
+        """An error's message on one line, its last cause first, every secret blanked out."""
+        lines = [re.sub(r"\x1b\[[0-9;]*m|↳", "", line).strip() for line in str(error).splitlines()]
+        text = "; ".join(reversed([line for line in lines if line])) or type(error).__name__
+        for secret in adls.secrets_of(self.settings):
+            text = text.replace(secret, "***")
+        return text[:300]
+
+    def hint(self) -> str:
+        return (
+            "check ADLS_ACCOUNT_NAME, ADLS_CONTAINER, ADLS_ENDPOINT, the network and "
+            f"{adls.credential_name(self.settings)}, or set ADLS_FALLBACK_TO_LOCAL=true "
+            "to write locally instead"
+        )
 
 
 @dataclass(frozen=True)
 class TableStore:
-    """Delta tables under one root folder (a local path or an abfss:// URI)."""
+    """Delta tables under one root folder: a local path, or an abfss:// URI with `remote`.
+
+    A remote store can also keep a local `sample` of each table it writes (dual write)
+    and write to a local `fallback` store when the remote one fails.
+    """
 
     root: str
-    storage_options: Mapping[str, str] | None = field(default=None, repr=False)
+    remote: RemoteAccess | None = None
+    sample: TableStore | None = None
+    sample_size: int = 50
+    fallback: TableStore | None = None
 
     def uri(self, key: str) -> str:
         layer, name = split_key(key)
         return f"{self.root.rstrip('/')}/{layer}/{name}"
 
     def exists(self, key: str) -> bool:
-        return DeltaTable.is_deltatable(self.uri(key), storage_options=self._options)
+        return self._call(
+            f"reach {key}", lambda: DeltaTable.is_deltatable(self.uri(key), self._delta_options)
+        )
 
     def read(self, key: str, version: int | None = None) -> pl.LazyFrame:
         """The table of `key` (its latest version unless one is given), lazily."""
-        if not self.exists(key):
+        try:
+            found = self.exists(key)
+        except StorageError:
+            if self.fallback is not None and self.fallback.exists(key):
+                log.warning("ADLS unreachable: reading %s from %s", key, self.fallback.uri(key))
+                return self.fallback.read(key, version)
+            raise
+        if not found:
             msg = (
                 f"{key} has no table at {self.uri(key)} yet: materialize it first "
                 f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
             )
             raise StorageError(msg)
-        return pl.scan_delta(self.uri(key), version=version, storage_options=self._options)
+        if self.remote is None:
+            return pl.scan_delta(self.uri(key), version=version)
+        table = self._call(
+            f"read {key}", lambda: DeltaTable(self.uri(key), version, self._delta_options)
+        )
+        return pl.scan_delta(table, storage_options=self.remote.polars_options)
 
     def write(self, key: str, frame: Frame, run_id: str | None = None) -> WrittenTable:
         """Replace the table of `key` with `frame` in one commit, keeping older versions."""
-        uri = self.uri(key)
-        commit = CommitProperties(custom_metadata=_commit_metadata(key, run_id))
-        frame.lazy().sink_delta(
-            uri,
-            mode="overwrite",
-            storage_options=self._options,
-            # A changed schema replaces the old one; older versions keep theirs.
-            delta_write_options={"schema_mode": "overwrite", "commit_properties": commit},
-        )
-        version = DeltaTable(uri, storage_options=self._options).version()
-        written = pl.scan_delta(uri, version=version, storage_options=self._options)
-        return WrittenTable(
-            key=key,
-            uri=uri,
-            version=version,
-            row_count=written.select(pl.len()).collect().item(),
-            schema=written.collect_schema(),
-        )
+        try:
+            written = self._call(f"write {key}", lambda: self._write(key, frame, run_id))
+        except StorageError as error:
+            if self.fallback is None:
+                raise
+            log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
+            written = self.fallback.write(key, frame, run_id)
+            return replace(written, fallback_reason=str(error))
+        if self.sample is not None:
+            head = self.read(key, version=written.version).head(self.sample_size)
+            written = replace(written, sample_uri=self.sample.write(key, head, run_id).uri)
+        return written
 
     def delete(self, key: str) -> bool:
         """Delete the table of `key` with all its versions; False when there was none."""
         if not self.exists(key):
             return False
-        if self.storage_options is not None:
-            msg = f"deleting {self.uri(key)} is only supported for local tables: delete it in Azure"
-            raise StorageError(msg)
-        shutil.rmtree(self.uri(key))
+        if self.remote is None:
+            shutil.rmtree(self.uri(key))
+        else:
+            path = self.uri(key).removeprefix("abfss://").replace("@", "/", 1)
+            container, _, rest = path.partition("/")
+            blob_path = f"{container}/{rest.partition('/')[2]}"
+            filesystem = self.remote.filesystem()
+            self._call(f"delete {key}", lambda: filesystem.rm(blob_path, recursive=True))
         return True
 
-    def history(self, key: str) -> list[dict[str, object]]:
+    def history(self, key: str) -> list[dict[str, Any]]:
         """The table's commits, newest first, with the run that wrote each."""
-        return DeltaTable(self.uri(key), storage_options=self._options).history()
+        return self._call(
+            f"read the history of {key}",
+            lambda: DeltaTable(self.uri(key), storage_options=self._delta_options).history(),
+        )
+
+    def _write(self, key: str, frame: Frame, run_id: str | None) -> WrittenTable:
+        uri = self.uri(key)
+        commit = CommitProperties(custom_metadata=_commit_metadata(key, run_id))
+        frame.lazy().sink_delta(
+            uri,
+            mode="overwrite",
+            storage_options=self._delta_options,
+            # A changed schema replaces the old one; older versions keep theirs.
+            delta_write_options={"schema_mode": "overwrite", "commit_properties": commit},
+        )
+        table = DeltaTable(uri, storage_options=self._delta_options)
+        written = pl.scan_delta(table, storage_options=self._polars_options)
+        return WrittenTable(
+            key=key,
+            uri=uri,
+            version=table.version(),
+            row_count=written.select(pl.len()).collect().item(),
+            schema=written.collect_schema(),
+        )
+
+    def _call(self, action: str, operation: Any) -> Any:
+        """Run an operation on remote storage, turning I/O failures into one clear message."""
+        if self.remote is None:
+            return operation()
+        try:
+            return operation()
+        except OSError as error:
+            msg = (
+                f"could not {action} at {self.root} ({self.remote.explain(error)}): "
+                f"{self.remote.hint()}"
+            )
+            raise StorageError(msg) from None
 
     @property
-    def _options(self) -> dict[str, str] | None:
-        return dict(self.storage_options) if self.storage_options else None
+    def _delta_options(self) -> dict[str, str] | None:
+        return self.remote.delta_options if self.remote else None
+
+    @property
+    def _polars_options(self) -> dict[str, Any] | None:
+        return self.remote.polars_options if self.remote else None
 
 
 def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
@@ -107,31 +208,17 @@ def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
 
 def store_from_settings(settings: Settings) -> TableStore:
     """The table store the settings describe."""
+    local = TableStore(root=str(settings.data_dir))
     if settings.storage_backend == "local":
-        return TableStore(root=str(settings.data_dir))
-    return _adls_store(settings)
-
-
-def _adls_store(settings: Settings) -> TableStore:
-    missing = [
-        name
-        for name, value in (
-            ("ADLS_ACCOUNT_NAME", settings.adls_account_name),
-            ("ADLS_CONTAINER", settings.adls_container),
-        )
-        if not value
-    ]
-    if missing:
-        msg = f"STORAGE_BACKEND=adls needs {' and '.join(missing)}: set them in .env"
-        raise StorageError(msg)
-    account, container = settings.adls_account_name, settings.adls_container
-    root = f"abfss://{container}@{account}.dfs.core.windows.net/{settings.adls_base_path}"
-    options = {"account_name": account}
-    if settings.adls_account_key:
-        options["account_key"] = settings.adls_account_key
-    elif settings.adls_sas_token:
-        options["sas_token"] = settings.adls_sas_token
-    return TableStore(root=root.rstrip("/"), storage_options=options)
+        return local
+    samples = TableStore(root=str(settings.data_dir / "adls_samples"))
+    return TableStore(
+        root=adls.table_root(settings),
+        remote=RemoteAccess(settings),
+        sample=None if settings.disable_local_sample else samples,
+        sample_size=settings.dual_write_sample_size,
+        fallback=local if settings.adls_fallback_to_local else None,
+    )
 
 
 def default_store() -> TableStore:

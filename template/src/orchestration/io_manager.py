@@ -19,6 +19,9 @@ class DeltaTableIOManager(dg.IOManager):
     def handle_output(self, context: dg.OutputContext, obj: Frame) -> None:
         key = context.asset_key.to_user_string()
         written = self.store.write(key, obj, run_id=context.run_id)
+        if written.fallback_reason:
+            context.log.warning(f"{key} went to local storage: {written.fallback_reason}")
+        # After a fallback, this read finds the local table the same way.
         preview = self.store.read(key, version=written.version).head(PREVIEW_ROWS).collect()
         context.add_output_metadata(table_metadata(written, preview))
 
@@ -29,13 +32,18 @@ class DeltaTableIOManager(dg.IOManager):
 def table_metadata(written: WrittenTable, preview: pl.DataFrame) -> dict[str, dg.MetadataValue]:
     """What the Dagster UI shows for a materialization: size, columns, preview, location."""
     columns = [dg.TableColumn(name, str(dtype)) for name, dtype in written.schema.items()]
-    return {
+    metadata = {
         "dagster/row_count": dg.MetadataValue.int(written.row_count),
         "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=columns)),
         "dagster/uri": dg.MetadataValue.text(written.uri),
         "delta_version": dg.MetadataValue.int(written.version),
         "preview": dg.MetadataValue.md(markdown_table(preview)),
     }
+    if written.sample_uri:
+        metadata["local_sample"] = dg.MetadataValue.text(written.sample_uri)
+    if written.fallback_reason:
+        metadata["storage_fallback"] = dg.MetadataValue.text(written.fallback_reason)
+    return metadata
 
 
 def markdown_table(frame: pl.DataFrame) -> str:

@@ -1,0 +1,188 @@
+"""The ADLS Gen2 backend against a real Azurite emulator started by these tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+from deltalake import DeltaTable
+
+from tests.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
+from tests.conftest import PYTHON, project_env, render_project, run
+
+CONTAINER = "lake"
+EXAMPLES = ("bronze_example", "silver_example", "gold_example")
+pytestmark = pytest.mark.xdist_group("azurite")  # one emulator, one worker
+
+
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory):
+    with Azurite(tmp_path_factory.mktemp("azurite")) as emulator:
+        emulator.create_container(CONTAINER)
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def project(template_src, tmp_path_factory) -> Path:
+    answers = {"storage_backend": "adls", "adls_account_name": ACCOUNT, "adls_container": CONTAINER}
+    return render_project(
+        template_src, tmp_path_factory.mktemp("adls") / "shop_pipeline", **answers
+    )
+
+
+def adls_env(project: Path, azurite: Azurite, **overrides: str) -> dict[str, str]:
+    env = {
+        **project_env(project),
+        "ADLS_ACCOUNT_KEY": ACCOUNT_KEY,
+        "ADLS_ENDPOINT": azurite.endpoint,
+    }
+    return {**env, **overrides}
+
+
+def options(azurite: Azurite) -> dict[str, str]:
+    return {
+        "account_name": ACCOUNT,
+        "account_key": ACCOUNT_KEY,
+        "endpoint": azurite.endpoint,
+        "allow_http": "true",
+    }
+
+
+def table_uri(key: str) -> str:
+    layer, _, name = key.partition("_")
+    return f"abfss://{CONTAINER}@{ACCOUNT}.dfs.core.windows.net/shop_pipeline/data/{layer}/{name}"
+
+
+def run_polster(project, env, *args, check=True):
+    return run([PYTHON, "run_polster.py", *args], project, check=check, env=env)
+
+
+def test_the_pipeline_writes_versioned_tables_to_adls_and_samples_locally(project, azurite):
+    env = adls_env(project, azurite)
+    for _ in range(3):  # three versions: the third is where a broken log listing would show
+        output = run_polster(project, env).stdout
+
+    for key in EXAMPLES:
+        table = DeltaTable(table_uri(key), storage_options=options(azurite))
+        assert table.version() == 2
+        run_ids = [commit.get("dagster_run_id") for commit in table.history()]
+        assert len(set(run_ids)) == 3
+        assert None not in run_ids
+        assert table_uri(key) in output
+        sample = pl.read_delta(str(project / "data" / "adls_samples" / key.replace("_", "/", 1)))
+        assert 0 < sample.height <= 50
+    gold_table = DeltaTable(table_uri("gold_example"), storage_options=options(azurite))
+    polars_options = {k: v for k, v in options(azurite).items() if k != "max_retries"}
+    gold = pl.scan_delta(gold_table, storage_options=polars_options).collect()
+    assert gold.height == 28 * 5
+    assert not (project / "data" / "gold").exists()  # full tables live in ADLS only
+    assert ACCOUNT_KEY not in output
+
+
+def test_status_and_standalone_scripts_work_on_adls(project, azurite):
+    env = adls_env(project, azurite, DISABLE_LOCAL_SAMPLE="true")
+    status = run_polster(project, env, "--status").stdout
+    for key in EXAMPLES:
+        (line,) = [line for line in status.splitlines() if line.startswith(key)]
+        assert "never" not in line
+
+    standalone = run([PYTHON, "src/core/gold_example.py"], project, env=env).stdout
+    assert f"wrote 140 rows to {table_uri('gold_example')}" in standalone
+    assert "local sample" not in standalone
+
+
+def test_the_projects_tests_pass_with_the_adls_backend(project, azurite):
+    tests = run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        project,
+        env=adls_env(project, azurite),
+    )
+    assert "18 passed" in tests.stdout
+
+
+def test_purge_data_deletes_the_adls_table(project, azurite):
+    env = adls_env(project, azurite)
+    run_polster(project, env, "--asset", "gold_example")
+    result = run(
+        [
+            PYTHON,
+            "-m",
+            "polster",
+            "remove-asset",
+            "--layer",
+            "gold",
+            "--name",
+            "example",
+            "--purge-data",
+        ],
+        project,
+        env=env,
+    )
+
+    assert f"deleted table {table_uri('gold_example')}" in result.stdout
+    assert not DeltaTable.is_deltatable(table_uri("gold_example"), storage_options=options(azurite))
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ADLS_CONTAINER": ""}, "STORAGE_BACKEND=adls needs ADLS_CONTAINER: set them in .env"),
+        (
+            {"ADLS_ACCOUNT_NAME": "My_Account"},
+            "ADLS_ACCOUNT_NAME='My_Account' is not a storage account name",
+        ),
+        ({"ADLS_SAS_TOKEN": "sv=2024&sig=abc"}, "both ADLS_ACCOUNT_KEY and ADLS_SAS_TOKEN are set"),
+        ({"ADLS_ENDPOINT": "127.0.0.1:10000"}, "ADLS_ENDPOINT='127.0.0.1:10000' must be a URL"),
+        ({"ADLS_FALLBACK_TO_LOCAL": "maybe"}, "ADLS_FALLBACK_TO_LOCAL='maybe' is not a boolean"),
+    ],
+)
+def test_bad_adls_settings_stop_before_any_work(template_src, tmp_path, env, message):
+    answers = {"storage_backend": "adls", "adls_account_name": ACCOUNT, "adls_container": CONTAINER}
+    project = render_project(template_src, tmp_path / "shop_pipeline", **answers)
+    full_env = {**project_env(project), "ADLS_ACCOUNT_KEY": ACCOUNT_KEY, **env}
+
+    result = run_polster(project, full_env, check=False)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ")
+    assert message in result.stderr
+    assert ACCOUNT_KEY not in result.stderr
+    assert not (project / "data").exists()
+
+
+def test_unreachable_adls_fails_clearly_or_falls_back_when_asked(project, azurite, tmp_path):
+    env = adls_env(project, azurite)
+    azurite.stop()  # from here on, the emulator is gone
+    started = time.monotonic()
+    failed = run_polster(
+        project, {**env, "POLSTER_DATA_DIR": str(tmp_path / "strict")}, check=False
+    )
+    elapsed = time.monotonic() - started
+
+    assert failed.returncode == 1
+    assert (
+        "error: the run failed at bronze_example: could not write bronze_example at abfss://"
+        in failed.stderr
+    )
+    assert "ADLS_FALLBACK_TO_LOCAL=true" in failed.stderr
+    assert ACCOUNT_KEY not in failed.stderr + failed.stdout
+    assert not (tmp_path / "strict").exists()  # nothing written anywhere
+    assert elapsed < 120  # bounded retries, not minutes of waiting
+
+    local = tmp_path / "fallback"
+    fallback_env = {**env, "ADLS_FALLBACK_TO_LOCAL": "true", "POLSTER_DATA_DIR": str(local)}
+    result = run_polster(project, fallback_env)
+
+    assert "ADLS_FALLBACK_TO_LOCAL" in result.stderr  # a warning, never silent
+    for key in EXAMPLES:
+        assert DeltaTable.is_deltatable(str(local / key.replace("_", "/", 1)))
+    with dg.DagsterInstance.from_config(str(project / ".dagster")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("gold_example"))
+    assert (
+        "could not write gold_example"
+        in event.asset_materialization.metadata["storage_fallback"].value
+    )
+    assert ACCOUNT_KEY not in result.stderr + result.stdout
