@@ -25,12 +25,27 @@ def azurite(tmp_path_factory):
         yield emulator
 
 
+ANSWERS = {"storage_backend": "adls", "adls_account_name": ACCOUNT, "adls_container": CONTAINER}
+
+
 @pytest.fixture(scope="module")
 def project(template_src, tmp_path_factory) -> Path:
-    answers = {"storage_backend": "adls", "adls_account_name": ACCOUNT, "adls_container": CONTAINER}
     return render_project(
-        template_src, tmp_path_factory.mktemp("adls") / "shop_pipeline", **answers
+        template_src, tmp_path_factory.mktemp("adls") / "shop_pipeline", **ANSWERS
     )
+
+
+@pytest.fixture(scope="module")
+def pipeline_output(project, azurite) -> str:
+    """Three runs of the whole pipeline into ADLS: three versions of every table."""
+    env = adls_env(project, azurite)
+    return "".join(run_polster(project, env).stdout for _ in range(3))
+
+
+@pytest.fixture
+def own_project(template_src, tmp_path) -> Path:
+    """A project of the test's own, for tests that change files, tables or the emulator."""
+    return render_project(template_src, tmp_path / "shop_pipeline", **ANSWERS)
 
 
 def adls_env(project: Path, azurite: Azurite, **overrides: str) -> dict[str, str]:
@@ -60,10 +75,10 @@ def run_polster(project, env, *args, check=True):
     return run([PYTHON, "run_polster.py", *args], project, check=check, env=env)
 
 
-def test_the_pipeline_writes_versioned_tables_to_adls_and_samples_locally(project, azurite):
-    env = adls_env(project, azurite)
-    for _ in range(3):  # three versions: the third is where a broken log listing would show
-        output = run_polster(project, env).stdout
+def test_the_pipeline_writes_versioned_tables_to_adls_and_samples_locally(
+    project, azurite, pipeline_output
+):
+    output = pipeline_output
 
     for key in EXAMPLES:
         table = DeltaTable(table_uri(key), storage_options=options(azurite))
@@ -82,7 +97,7 @@ def test_the_pipeline_writes_versioned_tables_to_adls_and_samples_locally(projec
     assert ACCOUNT_KEY not in output
 
 
-def test_status_and_standalone_scripts_work_on_adls(project, azurite):
+def test_status_and_standalone_scripts_work_on_adls(project, azurite, pipeline_output):
     env = adls_env(project, azurite, DISABLE_LOCAL_SAMPLE="true")
     status = run_polster(project, env, "--status").stdout
     for key in EXAMPLES:
@@ -100,11 +115,13 @@ def test_the_projects_tests_pass_with_the_adls_backend(project, azurite):
         project,
         env=adls_env(project, azurite),
     )
-    assert "18 passed" in tests.stdout
+    assert "26 passed" in tests.stdout
 
 
-def test_purge_data_deletes_the_adls_table(project, azurite):
-    env = adls_env(project, azurite)
+def test_purge_data_deletes_the_adls_table(own_project, azurite):
+    project = own_project
+    env = adls_env(project, azurite, ADLS_BASE_PATH="purge_test/data")
+    run_polster(project, env, "--asset", "bronze_example", "--asset", "silver_example")
     run_polster(project, env, "--asset", "gold_example")
     result = run(
         [
@@ -122,8 +139,11 @@ def test_purge_data_deletes_the_adls_table(project, azurite):
         env=env,
     )
 
-    assert f"deleted table {table_uri('gold_example')}" in result.stdout
-    assert not DeltaTable.is_deltatable(table_uri("gold_example"), storage_options=options(azurite))
+    gold_uri = table_uri("gold_example").replace("shop_pipeline/data", "purge_test/data")
+    assert f"deleted table {gold_uri}" in result.stdout
+    assert not DeltaTable.is_deltatable(gold_uri, storage_options=options(azurite))
+    silver_uri = gold_uri.replace("gold/example", "silver/example")
+    assert DeltaTable.is_deltatable(silver_uri, storage_options=options(azurite))
 
 
 @pytest.mark.parametrize(
@@ -140,8 +160,7 @@ def test_purge_data_deletes_the_adls_table(project, azurite):
     ],
 )
 def test_bad_adls_settings_stop_before_any_work(template_src, tmp_path, env, message):
-    answers = {"storage_backend": "adls", "adls_account_name": ACCOUNT, "adls_container": CONTAINER}
-    project = render_project(template_src, tmp_path / "shop_pipeline", **answers)
+    project = render_project(template_src, tmp_path / "shop_pipeline", **ANSWERS)
     full_env = {**project_env(project), "ADLS_ACCOUNT_KEY": ACCOUNT_KEY, **env}
 
     result = run_polster(project, full_env, check=False)
@@ -153,9 +172,13 @@ def test_bad_adls_settings_stop_before_any_work(template_src, tmp_path, env, mes
     assert not (project / "data").exists()
 
 
-def test_unreachable_adls_fails_clearly_or_falls_back_when_asked(project, azurite, tmp_path):
-    env = adls_env(project, azurite)
-    azurite.stop()  # from here on, the emulator is gone
+def test_unreachable_adls_fails_clearly_or_falls_back_when_asked(own_project, tmp_path):
+    project = own_project
+    with Azurite(tmp_path / "azurite") as azurite:
+        azurite.create_container(CONTAINER)
+        env = adls_env(project, azurite)
+        run_polster(project, env, "--asset", "bronze_example")  # ADLS works...
+    # ...and from here on, the emulator is gone.
     started = time.monotonic()
     failed = run_polster(
         project, {**env, "POLSTER_DATA_DIR": str(tmp_path / "strict")}, check=False
