@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
+from deltalake.exceptions import TableNotFoundError
 
 from core import adls
 from core.settings import Settings, get_settings
@@ -103,24 +104,21 @@ class TableStore:
     def read(self, key: str, version: int | None = None) -> pl.LazyFrame:
         """The table of `key` (its latest version unless one is given), lazily."""
         try:
-            found = self.exists(key)
+            table = self._call(
+                f"read {key}", lambda: DeltaTable(self.uri(key), version, self._delta_options)
+            )
+        except TableNotFoundError:
+            msg = (
+                f"{key} has no table at {self.uri(key)} yet: materialize it first "
+                f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
+            )
+            raise StorageError(msg) from None
         except StorageError:
             if self.fallback is not None and self.fallback.exists(key):
                 log.warning("ADLS unreachable: reading %s from %s", key, self.fallback.uri(key))
                 return self.fallback.read(key, version)
             raise
-        if not found:
-            msg = (
-                f"{key} has no table at {self.uri(key)} yet: materialize it first "
-                f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
-            )
-            raise StorageError(msg)
-        if self.remote is None:
-            return pl.scan_delta(self.uri(key), version=version)
-        table = self._call(
-            f"read {key}", lambda: DeltaTable(self.uri(key), version, self._delta_options)
-        )
-        return pl.scan_delta(table, storage_options=self.remote.polars_options)
+        return pl.scan_delta(table, storage_options=self._polars_options)
 
     def write(self, key: str, frame: Frame, run_id: str | None = None) -> WrittenTable:
         """Replace the table of `key` with `frame` in one commit, keeping older versions."""
