@@ -96,11 +96,10 @@ def load_definitions() -> dg.Definitions:
 
 def asset_keys(defs: dg.Definitions) -> list[str]:
     """Every asset key, bronze first, then silver, then gold."""
-    from polster.medallion import LAYERS, layer_of
+    from polster.medallion import layer_rank
 
     keys = [key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()]
-    rank = {layer: index for index, layer in enumerate(LAYERS)}
-    return sorted(keys, key=lambda key: (rank.get(layer_of(key) or "", len(LAYERS)), key))
+    return sorted(keys, key=lambda key: (layer_rank(key), key))
 
 
 def materialize(defs: dg.Definitions, instance: dg.DagsterInstance, selected: list[str]) -> None:

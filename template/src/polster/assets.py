@@ -9,7 +9,7 @@ from polster import scaffold
 from polster.errors import PolsterError
 from polster.files import create_files, remove_files
 from polster.lineage import update_readme
-from polster.medallion import LAYERS, UPSTREAM_LAYER, layer_of, name_problem
+from polster.medallion import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
 from polster.project import Project, core_module_path, tests_path, wrapper_path
 
 CONFIRM_MANY = "CONFIRM"
@@ -122,7 +122,7 @@ def plan_removal(project: Project, references: Sequence[str], force: bool) -> li
         )
         raise PolsterError(msg)
     selected = set(keys) | set(downstream)
-    return sorted(selected, key=lambda key: (-LAYERS.index(layer_of(key) or "bronze"), key))
+    return sorted(selected, key=lambda key: (-layer_rank(key), key))  # downstream first
 
 
 def confirmation_word(project: Project, keys: Sequence[str]) -> str | None:

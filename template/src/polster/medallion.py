@@ -24,14 +24,14 @@ class LayerRuleError(ValueError):
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: which asset, what is wrong and how to fix it."""
+    """One broken rule: where (an asset key, or a file), what is wrong and how to fix it."""
 
-    asset: str
+    where: str
     problem: str
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.asset}: {self.problem}. Fix: {self.fix}."
+        return f"{self.where}: {self.problem}. Fix: {self.fix}."
 
 
 def name_problem(name: str) -> str | None:
@@ -70,6 +70,12 @@ def layer_of(key: str) -> str | None:
         return None
 
 
+def layer_rank(key: str) -> int:
+    """Position of a key's layer in LAYERS (keys outside the medallion come last)."""
+    layer = layer_of(key)
+    return LAYERS.index(layer) if layer else len(LAYERS)
+
+
 def find_violations(graph: Mapping[str, Iterable[str]]) -> list[Violation]:
     """Every broken rule in a graph mapping each asset key to its upstream keys."""
     upstreams = {key: sorted(set(deps)) for key, deps in graph.items()}
@@ -84,7 +90,7 @@ def find_violations(graph: Mapping[str, Iterable[str]]) -> list[Violation]:
     if cycle:
         violations.append(
             Violation(
-                asset=cycle[0],
+                where=cycle[0],
                 problem=f"dependencies form a cycle: {' -> '.join(cycle)}",
                 fix="remove one of these dependencies",
             )
@@ -97,7 +103,7 @@ def _key_violations(key: str) -> list[Violation]:
     if layer is None:
         return [
             Violation(
-                asset=key,
+                where=key,
                 problem=f"the key does not start with a layer ({', '.join(LAYERS)})",
                 fix=f"rename it to <layer>_<name>, for example silver_{key}",
             )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from polster.errors import PolsterError
-from polster.medallion import COMPUTE_FUNCTION, LAYERS, layer_of, split_key
+from polster.medallion import COMPUTE_FUNCTION, LAYERS, layer_of, layer_rank, split_key
 
 CORE_DIR = Path("src") / "core"
 ASSETS_DIR = Path("src") / "orchestration" / "assets"
@@ -105,17 +105,13 @@ def load_project(root: Path) -> Project:
             has_core_module=key in core_keys,
             has_wrapper=key in wrapper_keys,
         )
-        for key in sorted(core_keys | wrapper_keys, key=_layer_order)
+        for key in sorted(core_keys | wrapper_keys, key=lambda key: (layer_rank(key), key))
     }
     return Project(root=root, assets=assets)
 
 
 def _layer_files(folder: Path, pattern: str) -> list[Path]:
     return [path for layer in LAYERS for path in folder.glob(pattern.format(layer=layer))]
-
-
-def _layer_order(key: str) -> tuple[int, str]:
-    return (LAYERS.index(layer_of(key) or LAYERS[0]), key)
 
 
 def declared_upstreams(core_module: Path) -> list[str] | None:
