@@ -69,10 +69,8 @@ def tracked_files(repo: Path) -> list[str]:
     return [line for line in listing.splitlines() if (repo / line).is_file()]
 
 
-@pytest.fixture(scope="session")
-def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A committed copy of this repository's working tree, as Copier would clone it."""
-    src = tmp_path_factory.mktemp("template")
+def committed_copy(src: Path) -> Path:
+    """Copy this repository's working tree into `src` and commit it there, as one commit."""
     for relative in tracked_files(REPO):
         target = src / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +79,12 @@ def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git("add", "--all", cwd=src)
     git("commit", "--quiet", "-m", "template under test", cwd=src)
     return src
+
+
+@pytest.fixture(scope="session")
+def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of this repository's working tree, as Copier would clone it."""
+    return committed_copy(tmp_path_factory.mktemp("template"))
 
 
 def render_project(src: Path, dst: Path, **answers: object) -> Path:
@@ -124,3 +128,10 @@ def isolated_env(project: Path, **overrides: str) -> dict[str, str]:
 def project_env(project: Path) -> dict[str, str]:
     """Environment for running a rendered project with this suite's Python (not installed)."""
     return isolated_env(project, PYTHONPATH=str(project / "src"))
+
+
+def make(project: Path, target: str, check: bool = True, **variables: str):
+    """Run a make target with this suite's Python (the project has no .venv of its own)."""
+    assignments = [f"{name}={value}" for name, value in variables.items()]
+    command = ["make", "--no-print-directory", target, f"PYTHON={PYTHON}", *assignments]
+    return run(command, project, check=check, env=project_env(project))

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import PYTHON, git, project_env, run
+from tests.conftest import PYTHON, git, make, project_env, run
 
 
 @pytest.fixture
@@ -25,13 +25,6 @@ def polster(project: Path, *args: str, stdin: int | None = None, check: bool = T
     if check:
         assert result.returncode == 0, result.stderr
     return result
-
-
-def make(project: Path, target: str, check: bool = True, **variables: str):
-    """Run a make target with this suite's Python (the project has no .venv of its own)."""
-    assignments = [f"{name}={value}" for name, value in variables.items()]
-    command = ["make", "--no-print-directory", target, f"PYTHON={PYTHON}", *assignments]
-    return run(command, project, check=check, env=project_env(project))
 
 
 def assert_unchanged(project: Path) -> None:
@@ -213,7 +206,7 @@ def test_removal_keeps_the_data_and_the_project_loadable(project):
 
     assert not (project / "src" / "core" / "gold_example.py").exists()
     assert (project / "data" / "gold" / "example" / "_delta_log").is_dir()
-    assert not (project / "tests" / "test_gold_example.py").exists()
+    assert not (project / "tests" / "assets" / "test_gold_example.py").exists()
     assert "--> gold_example" not in (project / "README.md").read_text()
     assert "OK: 2 asset(s)" in make(project, "validate").stdout
     assert "passed" in make(project, "test").stdout

@@ -11,6 +11,8 @@ from polster.medallion import COMPUTE_FUNCTION, LAYERS, layer_of, layer_rank, sp
 
 CORE_DIR = Path("src") / "core"
 ASSETS_DIR = Path("src") / "orchestration" / "assets"
+# Tests of single assets are yours; the other files in tests/ come with Polster.
+ASSET_TESTS_DIR = Path("tests") / "assets"
 
 
 def core_module_path(key: str) -> Path:
@@ -20,7 +22,7 @@ def core_module_path(key: str) -> Path:
 
 def tests_path(key: str) -> Path:
     """Where the asset's own tests live, by convention (removed together with the asset)."""
-    return Path("tests") / f"test_{key}.py"
+    return ASSET_TESTS_DIR / f"test_{key}.py"
 
 
 def wrapper_path(key: str) -> Path:
