@@ -1,8 +1,9 @@
 """The `polster` command: grow, shrink and check the pipeline of this project.
 
 Thin by design: parse the options, call the functions in polster.assets,
-polster.validate and polster.lineage, and turn a PolsterError into one line on
-stderr. Exit codes: 0 done, 1 refused (nothing changed), 2 bad usage, 130 Ctrl-C.
+polster.validate, polster.lineage and polster.update, and turn a PolsterError into
+one line on stderr. Exit codes: 0 done, 1 refused (nothing changed) or an update
+with conflicts to resolve, 2 bad usage, 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from polster import assets, lineage, prompts
+from polster import assets, lineage, prompts, update
 from polster.errors import PolsterError
 from polster.medallion import LAYERS, UPSTREAM_LAYER
 from polster.project import Project, core_module_path, load_project, wrapper_path
@@ -211,6 +212,42 @@ def graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def update_project(args: argparse.Namespace) -> int:
+    print(
+        "Updating this project from its Polster template: Copier renders the version you have "
+        "and the new one, then replays your committed changes on top. Nothing is committed.",
+        flush=True,
+    )
+    result = update.update(PROJECT_ROOT, args.vcs_ref, args.data, args.conflict, prompts.can_ask())
+    if result.from_version == result.to_version and not update.has_changes(PROJECT_ROOT):
+        print(f"\nNothing changed: this project is on Polster {result.to_version} already.")
+        return 0
+    print(f"\nPolster template {result.from_version} -> {result.to_version}.")
+    for path in result.removed:
+        print(f"  removed (no longer in the template): {path}; yours: git show HEAD:{path}")
+    if not result.clean:
+        files = ", ".join(result.conflicts + result.rejects)
+        msg = (
+            f"your changes and the template's met in: {files}. Resolve them (keep what you "
+            "need between the <<<<<<< and >>>>>>> markers, or apply the .rej hunks by hand and "
+            "delete the .rej file), then git add -A && git commit; "
+            "or undo the whole update: git reset --hard HEAD && git clean -fd"
+        )
+        raise PolsterError(msg)
+    print("Next: review with `git diff`, run `make setup` and `make test`, then commit.")
+    return 0
+
+
+def update_check(args: argparse.Namespace) -> int:
+    answer = update.check_for_update(PROJECT_ROOT)
+    current, latest = answer.get("current_version"), answer.get("latest_version")
+    if answer.get("update_available"):
+        print(f"Polster {latest} is available (this project: {current}): run `make update`.")
+    else:
+        print(f"This project is on the latest Polster template ({current}).")
+    return 0
+
+
 def template_version() -> str:
     answers = PROJECT_ROOT / ".copier-answers.yml"
     if answers.is_file():
@@ -257,6 +294,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     lineage_parser = commands.add_parser("graph", help="print the lineage; refresh README.md")
     lineage_parser.set_defaults(handler=graph)
+
+    upgrade = commands.add_parser("update", help="take the newest template version (copier)")
+    upgrade.add_argument("--vcs-ref", help="template version (git tag) or :current: to re-answer")
+    upgrade.add_argument(
+        "--data", action="append", default=[], metavar="KEY=VALUE", help="change an answer"
+    )
+    upgrade.add_argument(
+        "--conflict", choices=update.CONFLICT_STYLES, default="inline", help="conflict style"
+    )
+    upgrade.set_defaults(handler=update_project)
+
+    check_update = commands.add_parser("update-check", help="is a newer template version out?")
+    check_update.set_defaults(handler=update_check)
     return parser
 
 

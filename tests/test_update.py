@@ -1,0 +1,358 @@
+"""`copier update` on generated projects: real git repositories, real version tags.
+
+The template is committed and tagged OLD, then changed the way a Polster release
+changes it (Polster-owned files only) and tagged NEW. Projects are copied at OLD,
+changed by their "user" and committed, then updated with `make update`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import copier
+import polars as pl
+import pytest
+import yaml
+
+from tests.conftest import (
+    FAST_ANSWERS,
+    PYTHON,
+    committed_copy,
+    git,
+    make,
+    project_env,
+    run,
+)
+
+OLD, NEW = "0.0.9", "0.1.0"  # NEW crosses the 0.1.0 migration (tests of assets move)
+GITHUB_CI = "template/{% if ci_platform == 'github' %}.github{% endif %}/workflows/ci.yml.jinja"
+# What the NEW release changes, in files Polster owns: (path, old text, new text).
+NEW_RELEASE_EDITS = [
+    (
+        "template/src/core/storage.py",
+        '"""The only code that reads or writes tables: one Delta Lake table per asset.',
+        '"""The only code that reads or writes tables: one Delta Lake table per asset, always.',
+    ),
+    (
+        "template/Makefile",
+        "\nupdate-check:",
+        "\nversion: ## Show the Polster version\n\t@$(POLSTER) --version\n\nupdate-check:",
+    ),
+    (GITHUB_CI, "name: CI\n", "name: Pipeline CI\n"),
+    (
+        "template/README.md.jinja",
+        "- **`port 3000 is already in use`**",
+        "- **A run seems stuck**: `python run_polster.py --status` shows the last runs.\n"
+        "- **`port 3000 is already in use`**",
+    ),
+]
+CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template with two releases: OLD (this checkout) and NEW (Polster files changed)."""
+    src = committed_copy(tmp_path_factory.mktemp("releases"))
+    git("tag", OLD, cwd=src)
+    for relative, old, new in NEW_RELEASE_EDITS:
+        edit(src / relative, old, new)
+    git("commit", "--quiet", "--all", "-m", "next release", cwd=src)
+    git("tag", NEW, cwd=src)
+    return src
+
+
+def copy_at_old_version(releases: Path, destination: Path, **answers: object) -> Path:
+    """A project copied at OLD and committed, as `copier copy` + its git task leave it."""
+    copier.run_copy(
+        str(releases),
+        destination,
+        data={**FAST_ANSWERS, "project_name": "shop_pipeline", **answers},
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref=OLD,
+    )
+    git("init", "--quiet", "--initial-branch=main", cwd=destination)
+    commit_all(destination, "Start from Polster")
+    return destination
+
+
+def commit_all(project: Path, message: str) -> None:
+    git("add", "--all", cwd=project)
+    git("commit", "--quiet", "-m", message, cwd=project)
+
+
+def polster(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run([PYTHON, "-m", "polster", *args], project, env=project_env(project))
+
+
+def answers(project: Path) -> dict:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def leftovers(project: Path) -> list[str]:
+    """`.rej` files and files with conflict markers anywhere in the project."""
+    found = [str(path) for path in project.rglob("*.rej")]
+    for path in project.rglob("*"):
+        if ".git" in path.parts or not path.is_file() or "data" in path.parts:
+            continue
+        lines = path.read_text(errors="ignore").splitlines()
+        found += [f"{path}: {line}" for line in lines if line.startswith(CONFLICT_MARKERS)]
+    return found
+
+
+def readme_command(project: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """Run a `make ...` command exactly as the project's README shows it."""
+    assert command in (project / "README.md").read_text()
+    make_word, target, *variables = shlex.split(command)
+    assert make_word == "make"
+    return make(project, target, **dict(item.split("=", 1) for item in variables))
+
+
+@pytest.fixture
+def project(releases: Path, tmp_path: Path) -> Path:
+    return copy_at_old_version(releases, tmp_path / "shop_pipeline")
+
+
+def test_update_keeps_the_users_work_and_brings_the_new_version(releases, tmp_path):
+    project = copy_at_old_version(releases, tmp_path / "shop_pipeline")
+    # The user grows the pipeline, edits core logic and the README, and runs it.
+    polster(
+        project,
+        "add-asset",
+        "--layer",
+        "silver",
+        "--name",
+        "clean_customers",
+        "--dependencies",
+        "bronze_example",
+    )
+    polster(
+        project,
+        "add-asset",
+        "--layer",
+        "gold",
+        "--name",
+        "customer_summary",
+        "--dependencies",
+        "clean_customers",
+    )
+    polster(project, "remove-asset", "--layer", "gold", "--name", "example")
+    edit(
+        project / "src/core/silver_example.py",
+        '    & (pl.col("quantity") >= 1)\n',
+        '    & (pl.col("quantity") >= 1)\n    & (pl.col("quantity") <= 100)  # shop limit\n',
+    )
+    edit(
+        project / "README.md",
+        "\n## Quick start\n",
+        "\n## Our data\n\nOrders come from the shop's nightly export.\n\n## Quick start\n",
+    )
+    # A test written before tests of assets moved to tests/assets/ (the 0.1.0 migration).
+    user_test = "def test_customers_are_counted():\n    assert True\n"
+    (project / "tests/test_silver_clean_customers.py").write_text(user_test)
+    run([PYTHON, "run_polster.py"], project, env=project_env(project))
+    commit_all(project, "Customers pipeline")
+    kept = {
+        path: (project / path).read_bytes()
+        for path in (
+            "src/core/silver_clean_customers.py",
+            "src/core/gold_customer_summary.py",
+            "src/orchestration/assets/silver/run_silver_clean_customers.py",
+            "src/orchestration/assets/gold/run_gold_customer_summary.py",
+            "src/core/silver_example.py",
+        )
+    }
+    gold_rows = pl.read_delta(str(project / "data/gold/customer_summary")).height
+
+    result = make(project, "update")
+
+    assert f"{OLD} -> {NEW}" in result.stdout
+    assert "moved tests/test_silver_clean_customers.py to tests/assets/" in result.stdout
+    assert answers(project)["_commit"] == NEW
+    # The user's work is intact...
+    for path, content in kept.items():
+        assert (project / path).read_bytes() == content, path
+    readme = (project / "README.md").read_text()
+    assert "Orders come from the shop's nightly export." in readme
+    assert "silver_clean_customers --> gold_customer_summary" in readme
+    assert (project / "tests/assets/test_silver_clean_customers.py").read_text() == user_test
+    assert not (project / "tests/test_silver_clean_customers.py").exists()
+    assert pl.read_delta(str(project / "data/gold/customer_summary")).height == gold_rows
+    # ...deleted examples stay deleted...
+    assert not (project / "src/core/gold_example.py").exists()
+    assert not (project / "tests/assets/test_gold_example.py").exists()
+    # ...and the new version arrived, merged cleanly.
+    assert (
+        "one Delta Lake table per asset, always." in (project / "src/core/storage.py").read_text()
+    )
+    assert "name: Pipeline CI" in (project / ".github/workflows/ci.yml").read_text()
+    assert "A run seems stuck" in readme
+    assert "template 0.1.0" in make(project, "version").stdout
+    assert leftovers(project) == []
+    assert "passed" in run([PYTHON, "-m", "pytest", "-q"], project, env=project_env(project)).stdout
+    assert "OK: 4 asset(s)" in make(project, "validate").stdout
+
+
+def test_update_check_tells_whether_a_newer_version_is_out(project):
+    assert (
+        f"Polster {NEW} is available (this project: {OLD})" in make(project, "update-check").stdout
+    )
+    make(project, "update")
+    commit_all(project, "Update Polster")
+
+    assert f"on the latest Polster template ({NEW})" in make(project, "update-check").stdout
+    assert f"Nothing changed: this project is on Polster {NEW}" in make(project, "update").stdout
+    assert git("status", "--porcelain", cwd=project) == ""
+
+
+def test_uncommitted_changes_refuse_the_update_and_change_nothing(project):
+    (project / "src/core/silver_example.py").write_text("# half-written\n")
+    (project / "notes.txt").write_text("ideas\n")
+
+    result = make(project, "update", check=False)
+
+    assert result.returncode != 0
+    assert "2 uncommitted change(s)" in result.stderr
+    assert "git stash -u" in result.stderr
+    assert answers(project)["_commit"] == OLD
+    assert (project / "src/core/silver_example.py").read_text() == "# half-written\n"
+    assert run(["git", "status", "--porcelain"], project).stdout.splitlines() == [
+        " M src/core/silver_example.py",
+        "?? notes.txt",
+    ]
+
+
+def test_a_failed_update_leaves_the_project_at_its_last_commit(project):
+    result = make(project, "update", check=False, VCS_REF="9.9.9")
+
+    assert result.returncode != 0
+    assert "the project is back at its last commit" in result.stderr
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=project) == ""
+    assert answers(project)["_commit"] == OLD
+
+
+@pytest.mark.parametrize("style", ["inline", "rej"])
+def test_a_conflicting_edit_is_shown_not_lost(project, style):
+    storage = project / "src/core/storage.py"
+    edit(storage, "one Delta Lake table per asset.", "one Delta Lake table per asset (ours).")
+    commit_all(project, "Our storage wording")
+
+    result = make(project, "update", check=False, CONFLICT=style)
+
+    assert result.returncode != 0
+    assert "src/core/storage.py" in result.stderr
+    assert "git reset --hard HEAD && git clean -fd" in result.stderr
+    text = storage.read_text()
+    if style == "inline":
+        ours, theirs = "per asset (ours).", "per asset, always."
+        conflict = (
+            rf"<<<<<<< before updating\n.*{re.escape(ours)}\n=======\n"
+            rf".*{re.escape(theirs)}\n>>>>>>> after updating\n"
+        )
+        assert re.search(conflict, text), text
+        assert "UU src/core/storage.py" in git("status", "--porcelain", cwd=project)
+    else:
+        assert "per asset, always." in text
+        assert "per asset (ours)." in (project / "src/core/storage.py.rej").read_text()
+    # Files without conflicts were updated all the same.
+    assert "name: Pipeline CI" in (project / ".github/workflows/ci.yml").read_text()
+
+
+def test_reanswering_switches_the_ci_platform(project):
+    readme_command(project, 'make update VCS_REF=:current: DATA="ci_platform=gitlab"')
+
+    assert answers(project)["ci_platform"] == "gitlab"
+    assert answers(project)["_commit"] == OLD
+    assert not (project / ".github").exists()
+    assert "make test" in (project / ".gitlab-ci.yml").read_text()
+    assert leftovers(project) == []
+
+
+def test_reanswering_switches_the_storage_backend(project):
+    readme_command(
+        project,
+        'make update VCS_REF=:current: DATA="storage_backend=adls '
+        'adls_account_name=mydatalake adls_container=lake"',
+    )
+
+    assert answers(project)["storage_backend"] == "adls"
+    assert '"ADLS_ACCOUNT_NAME": "mydatalake"' in (project / "src/core/settings.py").read_text()
+    assert "ADLS_ACCOUNT_NAME=mydatalake" in (project / ".env.example").read_text()
+    assert leftovers(project) == []
+    result = run([PYTHON, "-m", "pytest", "-q"], project, env=project_env(project))
+    assert "failed" not in result.stdout
+
+
+def test_reanswering_removes_the_examples(project):
+    readme_command(project, 'make update VCS_REF=:current: DATA="include_examples=false"')
+
+    assert not list((project / "src/core").glob("*_example.py"))
+    assert not (project / "tests/assets").exists()
+    assert "OK: 0 asset(s)" in make(project, "validate").stdout
+    assert leftovers(project) == []
+
+
+def test_recopy_is_the_escape_hatch(project):
+    (project / "Makefile").write_text("broken:\n")
+    (project / "src/polster/update.py").unlink()
+    commit_all(project, "An update gone wrong")
+    command = "uv run copier recopy --trust --defaults --overwrite"
+    assert command in (project / "README.md").read_text()
+
+    run([PYTHON, "-m", "copier", *shlex.split(command)[3:]], project, env=project_env(project))
+
+    assert "update-check:" in (project / "Makefile").read_text()
+    assert (project / "src/polster/update.py").is_file()
+
+
+def test_the_migration_moves_only_tests_of_existing_assets_and_is_idempotent(project):
+    tests = project / "tests"
+    (tests / "test_silver_example.py").write_text("# mine, tracked\n")
+    (tests / "assets/test_silver_example.py").unlink()  # the new place is free
+    commit_all(project, "An asset test in the old place")
+    (tests / "test_bronze_example.py").write_text("# mine, untracked\n")
+    (tests / "test_silver_gone.py").write_text("# no such asset\n")
+    migration = [PYTHON, str(Path(__file__).parents[1] / "migrations/asset_tests_folder.py")]
+
+    first = run(migration, project).stdout
+    second = run(migration, project).stdout
+
+    assert "moved tests/test_silver_example.py to tests/assets/test_silver_example.py" in first
+    assert second == ""
+    assert (tests / "assets/test_silver_example.py").read_text() == "# mine, tracked\n"
+    assert "R  tests/test_silver_example.py -> tests/assets/test_silver_example.py" in git(
+        "status", "--porcelain", cwd=project
+    )
+    # The new place was taken (the example's own test) and the other asset does not exist.
+    assert (tests / "test_bronze_example.py").exists()
+    assert (tests / "test_silver_gone.py").exists()
+
+
+def test_the_update_task_needs_a_git_repository(releases, tmp_path):
+    project = tmp_path / "no_git"
+    copier.run_copy(
+        str(releases),
+        project,
+        data={**FAST_ANSWERS, "project_name": "no_git"},
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref=OLD,
+    )
+    shutil.rmtree(project / ".git", ignore_errors=True)
+
+    result = make(project, "update", check=False)
+
+    assert result.returncode != 0
+    assert "git init" in result.stderr
