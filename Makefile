@@ -1,6 +1,6 @@
 # Polster template: every target forwards to uv; the logic lives in scripts/ and tests/.
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format
+.PHONY: help setup demo test lint format release
 
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
@@ -30,3 +30,6 @@ lint: setup ## Check style and formatting of the template's own code
 format: setup ## Format the template's own code
 	uv run --frozen ruff format .
 	uv run --frozen ruff check --fix .
+
+release: setup ## Tag a new version after checking CHANGELOG.md: make release VERSION=0.2.0
+	uv run --frozen python scripts/release.py "$(VERSION)"
