@@ -9,28 +9,57 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from core.quality import CheckOutcome, evaluate
 from core.settings import SettingsError
-from core.storage import Frame, StorageError, TableStore, WrittenTable, default_store
-from polster.declaration import asset_key_of, upstream_keys_of
+from core.storage import Output, StorageError, TableStore, WrittenTable, default_store
+from polster.declaration import (
+    SchemaContractError,
+    asset_key_of,
+    checks_of,
+    compute_output,
+    upstream_keys_of,
+)
+from polster.medallion import split_key
 
 
-def run(compute: Callable[..., Frame], store: TableStore | None = None) -> WrittenTable:
+def run(compute: Callable[..., Output], store: TableStore | None = None) -> WrittenTable:
     """Materialize the asset that `compute` declares and return what was written."""
     store = store or default_store()
     inputs = {key: store.read(key) for key in upstream_keys_of(compute)}
-    return store.write(asset_key_of(compute), compute(**inputs))
+    return store.write(asset_key_of(compute), compute_output(compute, inputs))
 
 
-def main(compute: Callable[..., Frame]) -> None:
-    """Command-line entry point of a core module: run it, report one line, exit 1 on error."""
+def main(compute: Callable[..., Output]) -> None:
+    """Command-line entry point of a core module: run it, report, exit 1 on error.
+
+    The module's CHECKS run on the written table too; a failed blocking one exits 1.
+    """
     try:
-        written = run(compute)
-    except (SettingsError, StorageError) as error:
+        store = default_store()
+        written = run(compute, store)
+        outcomes = evaluate(store.read(written.key), checks_of(compute))
+    except (SettingsError, StorageError, SchemaContractError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     print(
         f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
         f"(Delta version {written.version})"
     )
+    if written.rejected is not None:
+        print(f"  rejected {written.rejected.row_count:,} rows to {written.rejected.uri}")
     if written.sample_uri:
         print(f"  local sample: {written.sample_uri}")
+    if report_checks(written.key, outcomes):
+        raise SystemExit(1)
+
+
+def report_checks(key: str, outcomes: list[CheckOutcome]) -> bool:
+    """Print one line per check; True when a blocking check failed."""
+    layer, _ = split_key(key)
+    blocked = False
+    for outcome in outcomes:
+        blocks = outcome.check.blocks(layer)
+        verdict = "passed" if outcome.passed else ("FAILED" if blocks else "warning")
+        print(f"  check {outcome.check.name}: {verdict} ({outcome.summary})")
+        blocked = blocked or (blocks and not outcome.passed)
+    return blocked

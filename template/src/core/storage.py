@@ -16,13 +16,15 @@ from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from core import adls
+from core.quality import Quarantined, rejected_key
 from core.settings import Settings, get_settings
 from polster.medallion import split_key
 
 Frame = pl.DataFrame | pl.LazyFrame
+Output = Frame | Quarantined  # what a compute function may return
 log = logging.getLogger("polster.storage")
 
 
@@ -41,6 +43,7 @@ class WrittenTable:
     schema: pl.Schema
     sample_uri: str | None = None  # the local sample written beside an ADLS table
     fallback_reason: str | None = None  # why the table went to local storage instead
+    rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
 
 
 @dataclass(frozen=True)
@@ -104,15 +107,7 @@ class TableStore:
     def read(self, key: str, version: int | None = None) -> pl.LazyFrame:
         """The table of `key` (its latest version unless one is given), lazily."""
         try:
-            table = self._call(
-                f"read {key}", lambda: DeltaTable(self.uri(key), version, self._delta_options)
-            )
-        except TableNotFoundError:
-            msg = (
-                f"{key} has no table at {self.uri(key)} yet: materialize it first "
-                f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
-            )
-            raise StorageError(msg) from None
+            table = self._table(key, version)
         except StorageError:
             if self.fallback is not None and self.fallback.exists(key):
                 log.warning("ADLS unreachable: reading %s from %s", key, self.fallback.uri(key))
@@ -120,8 +115,15 @@ class TableStore:
             raise
         return pl.scan_delta(table, storage_options=self._polars_options)
 
-    def write(self, key: str, frame: Frame, run_id: str | None = None) -> WrittenTable:
-        """Replace the table of `key` with `frame` in one commit, keeping older versions."""
+    def write(self, key: str, frame: Output, run_id: str | None = None) -> WrittenTable:
+        """Replace the table of `key` with `frame` in one commit, keeping older versions.
+
+        For a Quarantined output, the rejected rows are written first, to the
+        `<key>__rejected` table, so that no row is ever dropped without a trace.
+        """
+        if isinstance(frame, Quarantined):
+            rejected = self.write(rejected_key(key), frame.rejected, run_id)
+            return replace(self.write(key, frame.kept, run_id), rejected=rejected)
         try:
             written = self._call(f"write {key}", lambda: self._write(key, frame, run_id))
         except StorageError as error:
@@ -149,12 +151,49 @@ class TableStore:
             self._call(f"delete {key}", lambda: filesystem.rm(blob_path, recursive=True))
         return True
 
-    def history(self, key: str) -> list[dict[str, Any]]:
+    def history(self, key: str, limit: int | None = None) -> list[dict[str, Any]]:
         """The table's commits, newest first, with the run that wrote each."""
-        return self._call(
-            f"read the history of {key}",
-            lambda: DeltaTable(self.uri(key), storage_options=self._delta_options).history(),
-        )
+        return self._call(f"read the history of {key}", lambda: self._table(key).history(limit))
+
+    def schema(self, key: str) -> pl.Schema | None:
+        """The columns of the table's latest version; None when there is no table yet."""
+        try:
+            return self.read(key).collect_schema()
+        except StorageError:
+            return None
+
+    def restore(self, key: str, version: int) -> int:
+        """Make `version` the table's content again, as a new version; returns that version."""
+        table = self._table(key)
+        newest = table.version()
+        if not 0 <= version < newest:
+            older = f"one of 0 to {newest - 1}" if newest > 1 else "0"
+            msg = f"{key} is at version {newest}: restore an older one ({older})"
+            if newest == 0:
+                msg = f"{key} has a single version (0): there is no older one to restore"
+            raise StorageError(msg)
+        metadata = {"polster_asset": key, "polster_restored_version": str(version)}
+        commit = CommitProperties(custom_metadata=metadata)
+        self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
+        return newest + 1
+
+    def _table(self, key: str, version: int | None = None) -> DeltaTable:
+        """The Delta table of `key` at `version` (default: the latest)."""
+        uri = self.uri(key)
+        try:
+            return self._call(f"read {key}", lambda: DeltaTable(uri, version, self._delta_options))
+        except TableNotFoundError:
+            msg = (
+                f"{key} has no table at {uri} yet: materialize it first "
+                f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
+            )
+            raise StorageError(msg) from None
+        except DeltaError:
+            if version is None:
+                raise
+            newest = self._table(key).version()
+            msg = f"{key} has no version {version}: its versions are 0 to {newest}"
+            raise StorageError(msg) from None
 
     def _write(self, key: str, frame: Frame, run_id: str | None) -> WrittenTable:
         uri = self.uri(key)

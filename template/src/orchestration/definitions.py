@@ -16,6 +16,7 @@ import dagster as dg
 
 from core.settings import get_settings
 from core.storage import TableStore, store_from_settings
+from orchestration.checks import medallion_checks
 from orchestration.io_manager import DeltaTableIOManager
 from polster.medallion import LAYERS, check_graph
 
@@ -39,7 +40,7 @@ def dependency_graph(assets: Sequence[dg.AssetsDefinition]) -> dict[str, list[st
 
 
 def build_definitions(store: TableStore | None = None) -> dg.Definitions:
-    """All assets, the bronze schedule and the automation sensor, stored in `store`."""
+    """All assets with their checks, the bronze schedule and the automation sensor."""
     settings = get_settings()
     assets = [
         asset
@@ -47,6 +48,12 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
         if isinstance(asset, dg.AssetsDefinition)
     ]
     check_graph(dependency_graph(assets))
+    # The CHECKS declared next to each asset's logic, as Dagster asset checks.
+    checks = [
+        check
+        for asset in assets
+        if (check := medallion_checks(asset.key.to_user_string())) is not None
+    ]
     schedules = []
     if any(asset.group_names_by_key.get(asset.key) == "bronze" for asset in assets):
         schedules.append(
@@ -65,6 +72,7 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=assets,
+        asset_checks=checks,
         schedules=schedules,
         sensors=[automation],
         resources={"io_manager": DeltaTableIOManager(store or store_from_settings(settings))},

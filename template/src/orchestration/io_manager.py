@@ -5,7 +5,9 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from core.storage import Frame, TableStore, WrittenTable
+from core.quality import schema_drift
+from core.storage import Output, TableStore, WrittenTable
+from polster.medallion import layer_of
 
 PREVIEW_ROWS = 5
 
@@ -16,21 +18,29 @@ class DeltaTableIOManager(dg.IOManager):
     def __init__(self, store: TableStore) -> None:
         self.store = store
 
-    def handle_output(self, context: dg.OutputContext, obj: Frame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: Output) -> None:
         key = context.asset_key.to_user_string()
+        # Bronze takes whatever the source sends: report how its columns changed.
+        before = self.store.schema(key) if layer_of(key) == "bronze" else None
         written = self.store.write(key, obj, run_id=context.run_id)
         if written.fallback_reason:
             context.log.warning(f"{key} went to local storage: {written.fallback_reason}")
+        drift = schema_drift(before, written.schema)
+        if drift:
+            context.log.warning(f"{key} schema drift since the last version: {'; '.join(drift)}")
         # After a fallback, this read finds the local table the same way.
         preview = self.store.read(key, version=written.version).head(PREVIEW_ROWS).collect()
-        context.add_output_metadata(table_metadata(written, preview))
+        context.add_output_metadata(table_metadata(written, preview, drift))
 
     def load_input(self, context: dg.InputContext) -> pl.LazyFrame:
         return self.store.read(context.asset_key.to_user_string())
 
 
-def table_metadata(written: WrittenTable, preview: pl.DataFrame) -> dict[str, dg.MetadataValue]:
-    """What the Dagster UI shows for a materialization: size, columns, preview, location."""
+def table_metadata(
+    written: WrittenTable, preview: pl.DataFrame, drift: list[str] | None = None
+) -> dict[str, dg.MetadataValue]:
+    """What the Dagster UI shows for a materialization: size, columns, preview, location,
+    rows rejected to the quarantine table and, for bronze, schema drift."""
     columns = [dg.TableColumn(name, str(dtype)) for name, dtype in written.schema.items()]
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(written.row_count),
@@ -43,6 +53,11 @@ def table_metadata(written: WrittenTable, preview: pl.DataFrame) -> dict[str, dg
         metadata["local_sample"] = dg.MetadataValue.text(written.sample_uri)
     if written.fallback_reason:
         metadata["storage_fallback"] = dg.MetadataValue.text(written.fallback_reason)
+    if written.rejected is not None:
+        metadata["rows_rejected"] = dg.MetadataValue.int(written.rejected.row_count)
+        metadata["rejected_table"] = dg.MetadataValue.text(written.rejected.uri)
+    if drift:
+        metadata["schema_drift"] = dg.MetadataValue.md("\n".join(f"- {item}" for item in drift))
     return metadata
 
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from core.storage import Frame
-from polster.declaration import asset_key_of, upstream_keys_of
+from core.storage import Output
+from polster.declaration import asset_key_of, compute_output, upstream_keys_of
 from polster.medallion import split_key
 
 
-def medallion_asset(compute: Callable[..., Frame], **asset_kwargs: object) -> dg.AssetsDefinition:
+def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> dg.AssetsDefinition:
     """A Dagster asset for the core function `compute`.
 
     Its key, layer (group) and upstream assets all come from the core module:
@@ -31,12 +31,17 @@ def medallion_asset(compute: Callable[..., Frame], **asset_kwargs: object) -> dg
         "kinds": {"polars", "deltalake"},
     }
     if layer != "bronze":
-        # Silver and gold follow their upstreams: they run once all of them are updated.
-        settings["automation_condition"] = dg.AutomationCondition.eager()
+        # Silver and gold follow their upstreams: they run once all of them are updated
+        # and none of their blocking checks failed.
+        settings["automation_condition"] = (
+            dg.AutomationCondition.eager()
+            & dg.AutomationCondition.all_deps_blocking_checks_passed()
+        )
     settings.update(asset_kwargs)
 
     @dg.asset(**settings)  # type: ignore[call-overload]
     def _asset(**upstream_frames):  # no annotations: Dagster would type-check them
-        return compute(**upstream_frames)
+        # The output must meet the module's SCHEMA, if it declares one, before it is written.
+        return compute_output(compute, upstream_frames)
 
     return _asset

@@ -2,7 +2,9 @@
 
 An asset's key is the file name of its core module (`src/core/silver_orders.py`
 declares `silver_orders`), and its upstream assets are the parameter names of its
-compute function (`def transform(bronze_orders)`). Declared once, read everywhere.
+compute function (`def transform(bronze_orders)`). Its module may also declare
+`CHECKS` (a list of core.quality checks) and `SCHEMA` (column -> Polars type), the
+contract every table it writes must meet. Declared once, read everywhere.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from core.quality import Quarantined, schema_violations
 
 
 def asset_key_of(compute: Callable[..., object]) -> str:
@@ -20,3 +25,38 @@ def asset_key_of(compute: Callable[..., object]) -> str:
 def upstream_keys_of(compute: Callable[..., object]) -> list[str]:
     """The upstream asset keys of a compute function: its parameter names, in order."""
     return list(inspect.signature(compute).parameters)
+
+
+def checks_of(compute: Callable[..., object]) -> list[Any]:
+    """The data quality checks the compute function's module declares (CHECKS)."""
+    return list(getattr(inspect.getmodule(compute), "CHECKS", ()))
+
+
+def schema_of(compute: Callable[..., object]) -> dict[str, Any] | None:
+    """The schema contract the compute function's module declares (SCHEMA), if any."""
+    return getattr(inspect.getmodule(compute), "SCHEMA", None)
+
+
+class SchemaContractError(ValueError):
+    """A frame does not match the SCHEMA its module declares; nothing was written."""
+
+
+class DeclarationError(ValueError):
+    """A core module declares CHECKS or SCHEMA in a form Polster cannot use."""
+
+
+def compute_output(compute: Callable[..., Any], inputs: dict[str, Any]) -> Any:
+    """Run `compute` on its inputs and check the result against the declared SCHEMA."""
+    output = compute(**inputs)
+    declared = schema_of(compute)
+    if declared is not None:
+        frame = output.kept if isinstance(output, Quarantined) else output
+        problems = schema_violations(frame.lazy().collect_schema(), declared)
+        if problems:
+            key = asset_key_of(compute)
+            msg = (
+                f"{key} breaks its SCHEMA contract: {'; '.join(problems)}. Change the "
+                f"function or SCHEMA in src/core/{key}.py; nothing was written"
+            )
+            raise SchemaContractError(msg)
+    return output

@@ -15,6 +15,8 @@ LAYERS = ("bronze", "silver", "gold")
 UPSTREAM_LAYER = {"bronze": None, "silver": "bronze", "gold": "silver"}
 COMPUTE_FUNCTION = {"bronze": "extract", "silver": "transform", "gold": "aggregate"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# `silver_orders__rejected` holds the rows silver_orders quarantined (core.quality).
+REJECTED_SUFFIX = "__rejected"
 MAX_NAME_LENGTH = 48
 
 
@@ -47,6 +49,8 @@ def name_problem(name: str) -> str | None:
         )
     if keyword.iskeyword(name):
         return f"'{name}' is a Python keyword"
+    if name.endswith(REJECTED_SUFFIX):
+        return f"names ending in '{REJECTED_SUFFIX}' are kept for the tables of rejected rows"
     return None
 
 

@@ -1,0 +1,80 @@
+"""Dagster asset checks built from the CHECKS each core module declares.
+
+All checks of one asset run in one step, over one lazy scan of the table just
+written. On silver and gold they block by default: when one fails, nothing
+downstream of the asset is materialized in that run, or later by automation.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import dagster as dg
+import polars as pl
+
+from core.quality import Check, CheckOutcome, duplicate_check_names, evaluate
+from orchestration.io_manager import markdown_table
+from polster.declaration import DeclarationError
+from polster.medallion import split_key
+
+
+def declared_checks(key: str) -> list[Check]:
+    """The CHECKS of `src/core/<key>.py`; an invalid list stops the definitions loading."""
+    checks = list(getattr(importlib.import_module(f"core.{key}"), "CHECKS", ()))
+    if not all(isinstance(check, Check) for check in checks):
+        msg = (
+            f"CHECKS in src/core/{key}.py must be a list of checks from core.quality, "
+            "e.g. CHECKS = [not_null('id'), unique('id')]"
+        )
+        raise DeclarationError(msg)
+    duplicates = duplicate_check_names(checks)
+    if duplicates:
+        msg = (
+            f"CHECKS in src/core/{key}.py has two checks named {', '.join(duplicates)}: "
+            "give one of them another name (name=...)"
+        )
+        raise DeclarationError(msg)
+    return checks
+
+
+def check_result(key: str, layer: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
+    blocking = outcome.check.blocks(layer)
+    metadata: dict[str, dg.MetadataValue] = {
+        "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
+        "rows": dg.MetadataValue.int(outcome.total_rows),
+        "blocking": dg.MetadataValue.bool(blocking),
+    }
+    if outcome.sample.height:
+        metadata["failing_sample"] = dg.MetadataValue.md(markdown_table(outcome.sample))
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=outcome.check.name,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description=outcome.summary,
+        metadata=metadata,
+    )
+
+
+def medallion_checks(key: str) -> dg.AssetChecksDefinition | None:
+    """One multi-check for the asset `key`, or None when its module declares no CHECKS."""
+    checks = declared_checks(key)
+    if not checks:
+        return None
+    layer, _ = split_key(key)
+    specs = [
+        dg.AssetCheckSpec(
+            check.name,
+            asset=key,
+            description=check.description,
+            blocking=check.blocks(layer),
+        )
+        for check in checks
+    ]
+
+    @dg.multi_asset_check(specs=specs, name=f"{key}_checks", ins={"table": dg.AssetIn(key)})
+    def _checks(table: pl.LazyFrame):
+        for outcome in evaluate(table, checks):
+            yield check_result(key, layer, outcome)
+
+    return _checks
