@@ -1,7 +1,7 @@
 """The `polster` command: grow, shrink and check the pipeline of this project.
 
 Thin by design: parse the options, call the functions in polster.assets,
-polster.validate, polster.lineage and polster.update, and turn a PolsterError into
+polster.validate, polster.lineage, polster.tables and polster.update, and turn a PolsterError into
 one line on stderr. Exit codes: 0 done, 1 refused (nothing changed) or an update
 with conflicts to resolve, 2 bad usage, 130 Ctrl-C.
 """
@@ -133,14 +133,16 @@ def tables_note(keys: Sequence[str], purge: bool, dry_run: bool) -> str:
 
 def purge_tables(keys: Sequence[str]) -> None:
     # Imported here: Polars and the settings load only when data is deleted.
+    from core.quality import rejected_key
     from core.settings import SettingsError
     from core.storage import StorageError, default_store
 
     try:
         store = default_store()
-        for key in keys:
-            if store.delete(key):
-                print(f"  deleted table {store.uri(key)}")
+        # An asset's quarantined rows go with it.
+        for table in [table for key in keys for table in (key, rejected_key(key))]:
+            if store.delete(table):
+                print(f"  deleted table {store.uri(table)}")
     except (SettingsError, StorageError, OSError) as error:
         msg = f"the files are removed, but the tables could not be deleted: {error}"
         raise PolsterError(msg) from error
@@ -209,6 +211,40 @@ def graph(args: argparse.Namespace) -> int:
             "add them where the diagram should go)",
             file=sys.stderr,
         )
+    return 0
+
+
+def history(args: argparse.Namespace) -> int:
+    from polster import tables  # Polars and the settings load only for table commands
+
+    key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
+    print(tables.format_history(key, tables.history(tables.open_store(), key, args.limit)))
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    from polster import tables
+
+    key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
+    print(tables.preview(tables.open_store(), key, args.version, args.limit))
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from polster import tables
+
+    key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
+    store = tables.open_store()
+    question = f"Restore {key} to version {args.version} (as a new version; nothing is deleted)?"
+    if not args.yes:
+        if not prompts.can_ask():
+            msg = f"{question} Without a terminal, confirm with --yes"
+            raise PolsterError(msg)
+        if prompts.ask(f"{question} [y/N] ").lower() not in {"y", "yes"}:
+            print("Nothing was restored.")
+            return 1
+    new_version = tables.restore(store, key, args.version)
+    print(f"Restored {key}: version {new_version} has the content of version {args.version}.")
     return 0
 
 
@@ -294,6 +330,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     lineage_parser = commands.add_parser("graph", help="print the lineage; refresh README.md")
     lineage_parser.set_defaults(handler=graph)
+
+    history_parser = commands.add_parser("history", help="list the versions of an asset's table")
+    history_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
+    history_parser.add_argument("--limit", type=int, default=20, help="newest N (default 20)")
+    history_parser.set_defaults(handler=history)
+
+    show_parser = commands.add_parser("show", help="print the first rows of an asset's table")
+    show_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
+    show_parser.add_argument("--version", type=int, help="an older version (see history)")
+    show_parser.add_argument("--limit", type=int, default=10, help="rows to show (default 10)")
+    show_parser.set_defaults(handler=show)
+
+    restore_parser = commands.add_parser("restore", help="restore an older version of a table")
+    restore_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
+    restore_parser.add_argument("--version", type=int, required=True, help="version to restore")
+    restore_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore_parser.set_defaults(handler=restore)
 
     upgrade = commands.add_parser("update", help="take the newest template version (copier)")
     upgrade.add_argument("--vcs-ref", help="template version (git tag) or :current: to re-answer")

@@ -33,6 +33,18 @@ BODIES = {
 """,
 }
 
+# A commented start for data quality: checks and an optional schema contract.
+QUALITY_EXAMPLE = """\
+# Data quality (see README.md, Data quality): uncomment and adapt. Dagster runs CHECKS on
+# every table written; on silver and gold a failed check stops everything downstream.
+# SCHEMA is a contract: a frame with other columns or types is refused before writing.
+#
+# from core.quality import accepted_values, expect, in_range, min_rows, not_null, unique
+#
+# CHECKS = [not_null("id"), unique("id"), min_rows(1)]
+# SCHEMA = {"id": pl.Int64, "value": pl.String}
+"""
+
 MAIN_BLOCK = """
 
 if __name__ == "__main__":
@@ -64,7 +76,8 @@ def core_module_source(
     )
     return (
         f'"""{layer.capitalize()} asset {layer}_{name}."""\n\n'
-        "import polars as pl\n\n\n"
+        "import polars as pl\n\n"
+        f"{QUALITY_EXAMPLE}\n\n"
         f"{_signature(function, layer, upstreams)}\n"
         f"{_docstring(text)}\n"
         f"{body}"
