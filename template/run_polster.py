@@ -28,10 +28,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import dagster as dg
 
+    from orchestration.run_summary import RunSummary
+
 PROJECT_ROOT = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
-# Dagster's own step logs stay quiet; this script prints one summary instead.
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's own step logs stay quiet; this script prints one summary instead (the full
+# logs of every run are in the UI).
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 class PolsterRunError(Exception):
@@ -85,11 +88,12 @@ def load_definitions() -> dg.Definitions:
     """The project's definitions; configuration and layer-rule errors become one line."""
     from core.settings import SettingsError
     from core.storage import StorageError
+    from polster.declaration import DeclarationError
     from polster.medallion import LayerRuleError
 
     try:
         from orchestration.definitions import defs
-    except (SettingsError, StorageError, LayerRuleError) as error:
+    except (SettingsError, StorageError, LayerRuleError, DeclarationError) as error:
         raise PolsterRunError(str(error)) from None
     return defs
 
@@ -105,6 +109,8 @@ def asset_keys(defs: dg.Definitions) -> list[str]:
 def materialize(defs: dg.Definitions, instance: dg.DagsterInstance, selected: list[str]) -> None:
     """Materialize the selected assets (all when none are selected) in this process."""
     import dagster as dg
+
+    from orchestration import run_summary
 
     known = asset_keys(defs)
     if not known:
@@ -122,30 +128,45 @@ def materialize(defs: dg.Definitions, instance: dg.DagsterInstance, selected: li
         raise_on_error=False,
     )
     elapsed = time.perf_counter() - started
-    events = result.get_asset_materialization_events()
-    print(f"Materialized {len(events)} asset(s) in {elapsed:.1f}s (run {result.run_id[:8]}):")
-    for event in events:
-        metadata = event.materialization.metadata
-        rows = metadata["dagster/row_count"].value
-        print(
-            f"  {event.asset_key.to_user_string():<32} {rows:>12,} rows  "
-            f"{metadata['dagster/uri'].value} (version {metadata['delta_version'].value})"
-        )
+    summary = run_summary.summarize(result, instance, selected or known)
+    outcome = "succeeded" if result.success else "FAILED"
+    print(f"Run {result.run_id[:8]} {outcome} in {elapsed:.1f}s:")
+    print(run_summary.text_table(summary))
+    report = run_summary.save(summary, PROJECT_ROOT / "reports" / result.run_id)
+    print(f"Summary saved to {report.relative_to(PROJECT_ROOT)} (and summary.json beside it)")
     if not result.success:
-        failures = [
-            f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
-            for event in result.get_step_failure_events()
-            if event.step_failure_data.error
-        ]
-        msg = "the run failed at " + "; ".join(failures or ["an unknown step"])
-        raise PolsterRunError(msg)
+        raise PolsterRunError(failure_message(result, summary))
+
+
+def failure_message(result: dg.ExecuteInProcessResult, summary: RunSummary) -> str:
+    """Why the run failed: blocking checks by name, other failures by their root cause."""
+    reasons = [
+        f"at {asset.asset}: {note}"
+        for asset in summary.assets
+        for note in asset.notes
+        if note.startswith("blocking check")
+    ]
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        if event.step_key.endswith("_checks") or error is None:
+            continue  # a failed blocking check: named above
+        print(innermost(error).to_string(), file=sys.stderr)  # the traceback of user code
+        reasons.append(f"at {event.step_key}: {root_cause(error)}")
+    skipped = [asset.asset for asset in summary.assets if asset.status == "not run"]
+    if skipped:
+        reasons.append(f"so these were not materialized: {', '.join(skipped)}")
+    return "the run failed " + "; ".join(reasons or ["(see the Dagster UI, make ui)"])
+
+
+def innermost(error: object) -> object:
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error
 
 
 def root_cause(error: object) -> str:
     """The message of the innermost error: what went wrong, not where Dagster noticed it."""
-    while getattr(error, "cause", None) is not None:
-        error = error.cause
-    message = getattr(error, "message", str(error)).strip().splitlines()[-1]
+    message = getattr(innermost(error), "message", str(error)).strip().splitlines()[0]
     return re.sub(r"^[\w.]+(Error|Exception): ", "", message)  # Dagster adds the class name
 
 

@@ -11,7 +11,7 @@ import pytest
 from deltalake import DeltaTable
 
 from tests.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
-from tests.conftest import PYTHON, project_env, render_project, run
+from tests.conftest import GENERATED_TESTS, PYTHON, project_env, render_project, run
 
 CONTAINER = "lake"
 EXAMPLES = ("bronze_example", "silver_example", "gold_example")
@@ -66,9 +66,9 @@ def options(azurite: Azurite) -> dict[str, str]:
     }
 
 
-def table_uri(key: str) -> str:
+def table_uri(key: str, base_path: str = "shop_pipeline/data") -> str:
     layer, _, name = key.partition("_")
-    return f"abfss://{CONTAINER}@{ACCOUNT}.dfs.core.windows.net/shop_pipeline/data/{layer}/{name}"
+    return f"abfss://{CONTAINER}@{ACCOUNT}.dfs.core.windows.net/{base_path}/{layer}/{name}"
 
 
 def run_polster(project, env, *args, check=True):
@@ -86,13 +86,13 @@ def test_the_pipeline_writes_versioned_tables_to_adls_and_samples_locally(
         run_ids = [commit.get("dagster_run_id") for commit in table.history()]
         assert len(set(run_ids)) == 3
         assert None not in run_ids
-        assert table_uri(key) in output
         sample = pl.read_delta(str(project / "data" / "adls_samples" / key.replace("_", "/", 1)))
         assert 0 < sample.height <= 50
     gold_table = DeltaTable(table_uri("gold_example"), storage_options=options(azurite))
     polars_options = {k: v for k, v in options(azurite).items() if k != "max_retries"}
     gold = pl.scan_delta(gold_table, storage_options=polars_options).collect()
     assert gold.height == 28 * 5
+    assert table_uri("gold_example").removesuffix("/gold/example") in output
     assert not (project / "data" / "gold").exists()  # full tables live in ADLS only
     assert ACCOUNT_KEY not in output
 
@@ -115,7 +115,7 @@ def test_the_projects_tests_pass_with_the_adls_backend(project, azurite):
         project,
         env=adls_env(project, azurite),
     )
-    assert "26 passed" in tests.stdout
+    assert GENERATED_TESTS in tests.stdout
 
 
 def test_purge_data_deletes_the_adls_table(own_project, azurite):
@@ -139,11 +139,38 @@ def test_purge_data_deletes_the_adls_table(own_project, azurite):
         env=env,
     )
 
-    gold_uri = table_uri("gold_example").replace("shop_pipeline/data", "purge_test/data")
+    gold_uri = table_uri("gold_example", "purge_test/data")
     assert f"deleted table {gold_uri}" in result.stdout
     assert not DeltaTable.is_deltatable(gold_uri, storage_options=options(azurite))
     silver_uri = gold_uri.replace("gold/example", "silver/example")
     assert DeltaTable.is_deltatable(silver_uri, storage_options=options(azurite))
+
+
+def test_quarantine_history_show_and_restore_work_on_adls(own_project, azurite):
+    project = own_project
+    base_path = "history_test/data"
+    env = adls_env(project, azurite, ADLS_BASE_PATH=base_path)
+    run_polster(project, env)
+    run_polster(project, env, "--asset", "gold_example")
+
+    def polster(*args: str) -> str:
+        return run([PYTHON, "-m", "polster", *args], project, env=env).stdout
+
+    def read(key: str) -> pl.DataFrame:
+        table = DeltaTable(table_uri(key, base_path), storage_options=options(azurite))
+        return pl.scan_delta(table, storage_options=options(azurite)).collect()
+
+    bronze, kept = read("bronze_example"), read("silver_example")
+    rejected = read("silver_example__rejected")
+    assert kept.height + rejected.height == bronze.height
+    assert "gold_example: 2 version(s), newest first" in polster("history", "gold_example")
+    assert "showing 2" in polster("show", "silver_example__rejected", "--limit", "2")
+    restored = polster("restore", "gold_example", "--version", "0", "--yes")
+    assert "version 2 has the content of version 0" in restored
+    gold = DeltaTable(table_uri("gold_example", base_path), storage_options=options(azurite))
+    assert gold.version() == 2
+    assert gold.history(1)[0]["polster_restored_version"] == "0"
+    assert "restore of version 0" in polster("history", "gold_example")
 
 
 @pytest.mark.parametrize(

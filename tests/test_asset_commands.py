@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import PYTHON, git, make, project_env, run
+from tests.conftest import GENERATED_TESTS, PYTHON, git, make, project_env, run
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_grow_the_pipeline_run_it_and_test_it(project):
     make(project, "lint")
     make(project, "run")
     tests = make(project, "test")
-    assert "26 passed" in tests.stdout
+    assert GENERATED_TESTS in tests.stdout
     metrics = pl.read_delta(str(project / "data" / "gold" / "sales_metrics"))
     assert metrics.to_dicts() == [{"upstream_rows": 3 + 945}]
     assert "bronze_ingest_sales --> silver_clean_sales" in (project / "README.md").read_text()

@@ -27,13 +27,14 @@ def release(repo: Path, version: str):
 
 
 def add_changelog_entry(repo: Path, entry: str) -> None:
+    """Add a version's section above the latest release's, as a release does."""
     changelog = repo / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text().replace("## [Unreleased]\n\n", entry, 1))
+    changelog.write_text(changelog.read_text().replace("## [0.1.0]", f"{entry}## [0.1.0]", 1))
     git("commit", "--quiet", "--all", "-m", "Changelog", cwd=repo)
 
 
 def test_release_tags_a_version_that_copier_then_records(repo, tmp_path):
-    add_changelog_entry(repo, f"## [Unreleased]\n\n{ENTRY}")
+    add_changelog_entry(repo, ENTRY)
 
     result = release(repo, NEXT)
 
@@ -59,7 +60,7 @@ def test_release_tags_a_version_that_copier_then_records(repo, tmp_path):
 )
 def test_release_refuses_and_tags_nothing(repo, version, entry, message):
     if entry:
-        add_changelog_entry(repo, f"## [Unreleased]\n\n{entry}")
+        add_changelog_entry(repo, entry)
     tags = git("tag", cwd=repo)
 
     result = release(repo, version)
@@ -70,7 +71,7 @@ def test_release_refuses_and_tags_nothing(repo, version, entry, message):
 
 
 def test_release_refuses_uncommitted_changes(repo):
-    add_changelog_entry(repo, f"## [Unreleased]\n\n{ENTRY}")
+    add_changelog_entry(repo, ENTRY)
     (repo / "README.md").write_text("edited\n")
 
     result = release(repo, NEXT)

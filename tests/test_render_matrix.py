@@ -4,7 +4,14 @@ import re
 
 import pytest
 
-from tests.conftest import ADLS_ANSWERS, PYTHON, project_env, run
+from tests.conftest import (
+    ADLS_ANSWERS,
+    GENERATED_TESTS,
+    GENERATED_TESTS_WITHOUT_EXAMPLES,
+    PYTHON,
+    project_env,
+    run,
+)
 
 STORAGE = {"local": {"storage_backend": "local"}, "adls": ADLS_ANSWERS}
 
@@ -24,5 +31,5 @@ def test_rendered_project_is_clean_and_its_tests_pass(
     tests = run(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env=project_env(project)
     )
-    expected = "26 passed" if include_examples else "19 passed, 2 skipped"  # skipped: no assets
+    expected = GENERATED_TESTS if include_examples else GENERATED_TESTS_WITHOUT_EXAMPLES
     assert re.search(rf"^{expected} in ", tests.stdout, re.MULTILINE), tests.stdout

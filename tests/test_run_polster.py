@@ -62,7 +62,7 @@ def test_a_busy_port_is_refused_before_anything_starts(project):
 def test_a_failing_asset_fails_the_run_and_names_the_step(project, tmp_path):
     module = project / "src" / "core" / "silver_example.py"
     original = module.read_text()
-    module.write_text(original.replace('"customer_id",\n', '"no_such_column",\n', 1))
+    module.write_text(original.replace('pl.col("country")', 'pl.col("no_such_column")', 1))
     try:
         result = run_polster(project, POLSTER_DATA_DIR=str(tmp_path / "data"))
     finally:

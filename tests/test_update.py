@@ -150,8 +150,9 @@ def test_update_keeps_the_users_work_and_brings_the_new_version(releases, tmp_pa
     polster(project, "remove-asset", "--layer", "gold", "--name", "example")
     edit(
         project / "src/core/silver_example.py",
-        '    & (pl.col("quantity") >= 1)\n',
-        '    & (pl.col("quantity") >= 1)\n    & (pl.col("quantity") <= 100)  # shop limit\n',
+        '    "quantity below 1": pl.col("quantity") < 1,\n',
+        '    "quantity below 1": pl.col("quantity") < 1,\n'
+        '    "quantity above 100": pl.col("quantity") > 100,  # the shop\'s limit\n',
     )
     edit(
         project / "README.md",

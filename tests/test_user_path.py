@@ -17,7 +17,7 @@ import copier
 import polars as pl
 import pytest
 
-from tests.conftest import git, isolated_env, run
+from tests.conftest import GENERATED_TESTS, git, isolated_env, run
 from tests.readme_commands import all_commands, is_server, port_of
 
 # What the Dagster UI must report: the code location loaded, schedule and sensor running.
@@ -25,7 +25,12 @@ GRAPHQL_QUERY = """
 { repositoriesOrError { ... on RepositoryConnection { nodes {
     schedules { name scheduleState { status } }
     sensors { name sensorState { status } }
-} } } }
+} } }
+  assetNodes(assetKeys: [{path: ["silver_example"]}]) {
+    assetChecksOrError { ... on AssetChecks { checks {
+        name blocking executionForLatestMaterialization { status }
+    } } }
+} }
 """
 UI_START_TIMEOUT = 120
 pytestmark = pytest.mark.xdist_group("user_path")
@@ -109,6 +114,15 @@ def test_every_readme_command_works(project):
             states = [s["scheduleState"]["status"] for s in repository["schedules"]]
             states += [s["sensorState"]["status"] for s in repository["sensors"]]
             assert states == ["RUNNING", "RUNNING"], (command, repository)
+            # The silver checks show in the UI, blocking, with the results of the run that
+            # materialized silver (a later UI may already show the automation sensor's run).
+            (silver,) = answer["data"]["assetNodes"]
+            checks = silver["assetChecksOrError"]["checks"]
+            assert len(checks) == 5
+            assert all(check["blocking"] for check in checks)
+            if command == "python run_polster.py --ui":
+                executions = [check["executionForLatestMaterialization"] for check in checks]
+                assert {execution["status"] for execution in executions} == {"SUCCEEDED"}
             continue
         result = run(["bash", "-c", command], project, check=False, env=user_env(project))
         assert result.returncode == 0, (command, result.stdout, result.stderr)
@@ -133,5 +147,5 @@ def test_pipeline_run_materializes_gold_and_status_lists_every_asset(project):
 def test_make_test_and_make_lint_pass(project):
     env = user_env(project)
     tests = run(["make", "test"], project, env=env)
-    assert "26 passed" in tests.stdout
+    assert GENERATED_TESTS in tests.stdout
     run(["make", "lint"], project, env=env)
