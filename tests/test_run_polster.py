@@ -103,9 +103,7 @@ def test_each_executor_materializes_every_asset(project, tmp_path, executor):
         (["bronze_example", "bronze_orders"], 1, "in_process"),
     ],
 )
-def test_auto_runs_parallel_layers_in_several_processes(
-    project, monkeypatch, keys, cpus, expected
-):
+def test_auto_runs_parallel_layers_in_several_processes(project, monkeypatch, keys, cpus, expected):
     monkeypatch.syspath_prepend(str(project / "src"))
     spec = importlib.util.spec_from_file_location("run_polster", project / "run_polster.py")
     module = importlib.util.module_from_spec(spec)
