@@ -26,6 +26,8 @@ def describe() -> dict[str, object]:
         "memory_gib": round(int(memory_kib) / 2**20, 1) if memory_kib.isdigit() else None,
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        # Other work on the machine slows the figures down: the 1, 5 and 15 minute averages.
+        "load_average": [round(load, 2) for load in os.getloadavg()],
         "versions": {name: metadata.version(name) for name in PACKAGES},
     }
 
@@ -34,5 +36,6 @@ def one_line(machine: dict) -> str:
     versions = ", ".join(f"{name} {version}" for name, version in machine["versions"].items())
     return (
         f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
-        f"{machine['os']}, Python {machine['python']}; {versions}"
+        f"{machine['os']}, Python {machine['python']}; {versions}; "
+        f"load average {machine['load_average'][1]} at the end"
     )

@@ -115,7 +115,7 @@ def test_the_projects_tests_pass_with_the_adls_backend(project, azurite):
         project,
         env=adls_env(project, azurite),
     )
-    assert "27 passed" in tests.stdout
+    assert "28 passed" in tests.stdout
 
 
 def test_purge_data_deletes_the_adls_table(own_project, azurite):

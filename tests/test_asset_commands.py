@@ -53,7 +53,7 @@ def test_grow_the_pipeline_run_it_and_test_it(project):
     make(project, "lint")
     make(project, "run")
     tests = make(project, "test")
-    assert "27 passed" in tests.stdout
+    assert "28 passed" in tests.stdout
     metrics = pl.read_delta(str(project / "data" / "gold" / "sales_metrics"))
     assert metrics.to_dicts() == [{"upstream_rows": 3 + 945}]
     assert "bronze_ingest_sales --> silver_clean_sales" in (project / "README.md").read_text()

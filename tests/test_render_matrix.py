@@ -24,5 +24,5 @@ def test_rendered_project_is_clean_and_its_tests_pass(
     tests = run(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env=project_env(project)
     )
-    expected = "27 passed" if include_examples else "19 passed, 2 skipped"  # skipped: no assets
+    expected = "28 passed" if include_examples else "20 passed, 2 skipped"  # skipped: no assets
     assert re.search(rf"^{expected} in ", tests.stdout, re.MULTILINE), tests.stdout

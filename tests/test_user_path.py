@@ -133,5 +133,5 @@ def test_pipeline_run_materializes_gold_and_status_lists_every_asset(project):
 def test_make_test_and_make_lint_pass(project):
     env = user_env(project)
     tests = run(["make", "test"], project, env=env)
-    assert "27 passed" in tests.stdout
+    assert "28 passed" in tests.stdout
     run(["make", "lint"], project, env=env)
