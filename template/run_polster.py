@@ -207,7 +207,8 @@ def root_cause(error: object) -> str:
     """The message of the innermost error: what went wrong, not where Dagster noticed it."""
     while getattr(error, "cause", None) is not None:
         error = error.cause
-    message = getattr(error, "message", str(error)).strip().splitlines()[-1]
+    # The first line says what went wrong; Polars adds the query plan on the lines after it.
+    message = getattr(error, "message", str(error)).strip().splitlines()[0]
     return re.sub(r"^[\w.]+(Error|Exception): ", "", message)  # Dagster adds the class name
 
 

@@ -61,18 +61,23 @@ def test_a_busy_port_is_refused_before_anything_starts(project):
     )
 
 
-def test_a_failing_asset_fails_the_run_and_names_the_step(project, tmp_path):
+@pytest.mark.parametrize("executor", ["in_process", "multiprocess"])
+def test_a_failing_asset_fails_the_run_and_names_the_step(project, tmp_path, executor):
     module = project / "src" / "core" / "silver_example.py"
     original = module.read_text()
     module.write_text(original.replace('"customer_id",\n', '"no_such_column",\n', 1))
     try:
-        result = run_polster(project, POLSTER_DATA_DIR=str(tmp_path / "data"))
+        result = run_polster(
+            project, "--executor", executor, POLSTER_DATA_DIR=str(tmp_path / "data")
+        )
     finally:
         module.write_text(original)
 
     assert result.returncode == 1
-    assert "error: the run failed at silver_example:" in result.stderr
-    assert "no_such_column" in result.stderr
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert error.startswith(
+        'error: the run failed at silver_example: unable to find column "no_such_column"'
+    )
     assert "bronze_example" in result.stdout  # what did run is still reported
 
 
