@@ -1,6 +1,10 @@
 # Polster template: every target forwards to uv; the logic lives in scripts/ and tests/.
 .DEFAULT_GOAL := help
+<<<<<<< HEAD
 .PHONY: help setup demo test lint format release
+=======
+.PHONY: help setup demo test lint format bench
+>>>>>>> bench
 
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
@@ -22,6 +26,13 @@ node_modules/.bin/azurite-blob: package.json package-lock.json
 
 test: setup node_modules/.bin/azurite-blob ## Run the whole test suite (renders projects, runs their pipelines, Azurite)
 	uv run --frozen pytest
+
+# `make bench ROWS=1000 REPEAT=1` is the quick run the test suite makes.
+ROWS ?= 100000,1000000,10000000
+REPEAT ?= 3
+OUTPUT ?= .bench/results.json
+bench: setup ## Time renders, scaffolds and the example pipeline against plain Polars, pandas, Dagster
+	uv run --frozen python -m bench --rows "$(ROWS)" --repeat "$(REPEAT)" --output "$(OUTPUT)"
 
 lint: setup ## Check style and formatting of the template's own code
 	uv run --frozen ruff check .

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 
+import polars as pl
 import pytest
 
 from tests.conftest import PYTHON, project_env, run
@@ -59,16 +61,58 @@ def test_a_busy_port_is_refused_before_anything_starts(project):
     )
 
 
-def test_a_failing_asset_fails_the_run_and_names_the_step(project, tmp_path):
+@pytest.mark.parametrize("executor", ["in_process", "multiprocess"])
+def test_a_failing_asset_fails_the_run_and_names_the_step(project, tmp_path, executor):
     module = project / "src" / "core" / "silver_example.py"
     original = module.read_text()
     module.write_text(original.replace('pl.col("country")', 'pl.col("no_such_column")', 1))
     try:
-        result = run_polster(project, POLSTER_DATA_DIR=str(tmp_path / "data"))
+        result = run_polster(
+            project, "--executor", executor, POLSTER_DATA_DIR=str(tmp_path / "data")
+        )
     finally:
         module.write_text(original)
 
     assert result.returncode == 1
-    assert "error: the run failed at silver_example:" in result.stderr
-    assert "no_such_column" in result.stderr
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert error.startswith(
+        'error: the run failed at silver_example: unable to find column "no_such_column"'
+    )
     assert "bronze_example" in result.stdout  # what did run is still reported
+
+
+@pytest.mark.parametrize("executor", ["in_process", "multiprocess"])
+def test_each_executor_materializes_every_asset(project, tmp_path, executor):
+    data = tmp_path / "data"
+    result = run_polster(
+        project,
+        "--executor",
+        executor,
+        POLSTER_DATA_DIR=str(data),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Materialized 3 asset(s) in " in result.stdout
+    assert f", {executor} executor):" in result.stdout
+    silver = pl.read_delta(str(data / "silver" / "example"))
+    gold = pl.read_delta(str(data / "gold" / "example"))
+    assert gold["orders"].sum() == silver.height > 0
+
+
+@pytest.mark.parametrize(
+    ("keys", "cpus", "expected"),
+    [
+        (["bronze_example", "silver_example", "gold_example"], 8, "in_process"),
+        (["bronze_example", "bronze_orders", "silver_example"], 8, "multiprocess"),
+        (["bronze_example", "bronze_orders"], 1, "in_process"),
+    ],
+)
+def test_auto_runs_parallel_layers_in_several_processes(project, monkeypatch, keys, cpus, expected):
+    monkeypatch.syspath_prepend(str(project / "src"))
+    spec = importlib.util.spec_from_file_location("run_polster", project / "run_polster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module.os, "cpu_count", lambda: cpus)
+
+    assert module.choose_executor(keys) == expected

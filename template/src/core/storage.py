@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 import polars as pl
-from deltalake import CommitProperties, DeltaTable
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from core import adls
@@ -198,12 +198,17 @@ class TableStore:
     def _write(self, key: str, frame: Frame, run_id: str | None) -> WrittenTable:
         uri = self.uri(key)
         commit = CommitProperties(custom_metadata=_commit_metadata(key, run_id))
-        frame.lazy().sink_delta(
+        # Streamed batch by batch, in the frame's order (LazyFrame.sink_delta would not keep
+        # the order of a sorted frame).
+        batches = frame.lazy().collect_batches(maintain_order=True, lazy=True)
+        write_deltalake(
             uri,
+            batches,
             mode="overwrite",
             storage_options=self._delta_options,
             # A changed schema replaces the old one; older versions keep theirs.
-            delta_write_options={"schema_mode": "overwrite", "commit_properties": commit},
+            schema_mode="overwrite",
+            commit_properties=commit,
         )
         table = DeltaTable(uri, storage_options=self._delta_options)
         written = pl.scan_delta(table, storage_options=self._polars_options)

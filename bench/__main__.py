@@ -1,0 +1,101 @@
+"""`python -m bench`: measure, print the tables, write the results as JSON (and Markdown).
+
+python -m bench --rows 100000,1000000,10000000 --repeat 3 --output .bench/results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import machine, pipelines, report, scaffolding
+from bench.process import BenchError
+from bench.project import REPO, child_env, render, snapshot_template
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--rows",
+        default="100000,1000000,10000000",
+        help="bronze sizes of the example pipeline, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per figure, the median is reported; 1 is a quick smoke run without warm-up",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=REPO / ".bench" / "results.json",
+        help="the JSON results; the Markdown tables go beside it (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.rows = sorted({int(size.replace("_", "")) for size in args.rows.split(",")})
+    except ValueError:
+        parser.error(f"--rows {args.rows}: give whole numbers, such as 100000,1000000")
+    if args.repeat < 1 or any(size < 1 for size in args.rows):
+        parser.error("--repeat and every --rows size must be at least 1")
+    return args
+
+
+def run(rows: list[int], repeat: int) -> dict[str, object]:
+    env = child_env()
+    with tempfile.TemporaryDirectory(prefix="polster-bench-") as scratch:
+        work = Path(scratch)
+        template = snapshot_template(work / "template")
+        print("bench: creating projects and assets ...", file=sys.stderr)
+        created = scaffolding.render_samples(template, work / "create", env, repeat)
+        added = scaffolding.add_asset_samples(template, work / "create", env, repeat)
+        project = render(template, work / "pipeline-project" / "shop")
+        env["DAGSTER_HOME"] = str(work / "dagster_home")  # recorded runs, as in .dagster/
+        if repeat > 1:  # --repeat 1 is a smoke run (the test suite's): no warm-up
+            print("bench: warming up (bytecode, Dagster's database) ...", file=sys.stderr)
+            pipelines.warm_up(project, work / "warm-up", env)
+        pipeline = []
+        for size in rows:
+            print(f"bench: the example pipeline at {size:,} rows ...", file=sys.stderr)
+            measured = pipelines.pipeline_figures(project, work / f"rows-{size}", env, size, repeat)
+            pipeline.append(report.pipeline_entry(size, measured))
+        print("bench: fixed overhead ...", file=sys.stderr)
+        overhead_samples = pipelines.overhead_figures(project, work / "overhead", env, repeat)
+    overhead = {
+        "rows": pipelines.OVERHEAD_ROWS,
+        **report.compare(overhead_samples, "run_polster", "bare_materialize"),
+    }
+    return {
+        "machine": machine.describe(),
+        "settings": {"rows": rows, "repeat": repeat},
+        "create_project": report.compare(created, "copier_copy", "create_dagster_project"),
+        "add_asset": report.compare(added, "polster_add_asset", "dg_scaffold_asset"),
+        "pipeline": pipeline,
+        "overhead": overhead,
+        "targets": report.targets(pipeline, overhead),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        results = run(args.rows, args.repeat)
+    except BenchError as error:
+        print(error, file=sys.stderr)
+        return 1
+    tables = report.markdown(results)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    args.output.with_suffix(".md").write_text(tables)
+    print(tables)
+    print(f"Results: {args.output} (tables: {args.output.with_suffix('.md')})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Figures 3 and 4: the example pipeline against plain Polars, pandas and an I/O floor,
+and the fixed overhead of `run_polster.py` against a bare `dagster.materialize`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from bench.process import Sample, measure
+from bench.project import PYTHON, project_env
+
+FLOORS = Path(__file__).parent / "floors"
+OVERHEAD_ROWS = 1_000  # the example's default size: data work is negligible there
+OVERHEAD_REPEAT = 7
+Command = Callable[[Path], list[str]]
+
+
+def pipeline_commands(rows: int, reference: Path) -> dict[str, Command]:
+    """Each variant's command, given the data folder that run writes to."""
+    return {
+        "run_polster": lambda data: [PYTHON, "run_polster.py"],
+        "plain_polars": lambda data: [PYTHON, str(FLOORS / "plain_polars.py"), str(data)],
+        "pandas": lambda data: [PYTHON, str(FLOORS / "pandas_pipeline.py"), str(data), str(rows)],
+        "io_floor": lambda data: [
+            PYTHON,
+            str(FLOORS / "io_floor.py"),
+            str(reference / "bronze" / "example"),
+            str(data),
+        ],
+    }
+
+
+def overhead_commands() -> dict[str, Command]:
+    return {
+        "run_polster": lambda data: [PYTHON, "run_polster.py"],
+        "bare_materialize": lambda data: [PYTHON, str(FLOORS / "bare_materialize.py"), str(data)],
+    }
+
+
+def interleaved(
+    commands: dict[str, Command],
+    project: Path,
+    work: Path,
+    env: dict[str, str],
+    repeat: int,
+    keep_last: bool = False,
+) -> dict[str, list[Sample]]:
+    """Run every command once per round, so that a busy moment hits all of them alike."""
+    samples: dict[str, list[Sample]] = {name: [] for name in commands}
+    for run in range(repeat):
+        for name, command in commands.items():
+            data = work / f"{name}-{run}"
+            run_env = project_env(project, env, POLSTER_DATA_DIR=str(data))
+            samples[name].append(measure(command(data), project, run_env))
+            if not (keep_last and run == repeat - 1):
+                shutil.rmtree(data, ignore_errors=True)
+    return samples
+
+
+def pipeline_figures(
+    project: Path, work: Path, env: dict[str, str], rows: int, repeat: int
+) -> dict[str, object]:
+    """Every variant at `rows` bronze orders, the bronze table's size, and a result check."""
+    env = {**env, "POLSTER_EXAMPLE_ROWS": str(rows)}
+    reference = work / "reference"
+    # Untimed: the bronze table that the I/O floor reads and whose size is reported.
+    plain = [PYTHON, str(FLOORS / "plain_polars.py"), str(reference)]
+    measure(plain, project, project_env(project, env))
+    size_command = [PYTHON, str(FLOORS / "table_size.py"), str(reference / "bronze" / "example")]
+    bronze = json.loads(measure(size_command, project, project_env(project, env)).output)
+    commands = pipeline_commands(rows, reference)
+    samples = interleaved(commands, project, work, env, repeat, keep_last=True)
+    last = repeat - 1
+    gold = {name: work / f"{name}-{last}" / "gold" / "example" for name in commands}
+    same = same_gold(gold["run_polster"], gold["plain_polars"]) and same_gold(
+        gold["run_polster"], gold["pandas"]
+    )
+    shutil.rmtree(work, ignore_errors=True)
+    return {"bronze": bronze, "samples": samples, "same_gold": same}
+
+
+def overhead_figures(
+    project: Path, work: Path, env: dict[str, str], repeat: int
+) -> dict[str, list[Sample]]:
+    """`run_polster.py` and a bare `materialize` at the example's default size.
+
+    A few seconds a run, and a difference of about one: more runs for a steadier median.
+    """
+    repeat = max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1
+    env = {**env, "POLSTER_EXAMPLE_ROWS": str(OVERHEAD_ROWS)}
+    samples = interleaved(overhead_commands(), project, work, env, repeat)
+    shutil.rmtree(work, ignore_errors=True)
+    return samples
+
+
+def warm_up(project: Path, work: Path, env: dict[str, str]) -> None:
+    """One untimed run of everything: bytecode compiled, Dagster's database created."""
+    pipeline_figures(project, work / "pipeline", env, OVERHEAD_ROWS, repeat=1)
+    overhead_figures(project, work / "overhead", env, repeat=1)
+
+
+def same_gold(left: Path, right: Path) -> bool:
+    """Whether two gold tables hold the same metrics, whatever their row order and types."""
+    frames = [
+        pl.read_delta(str(table))
+        .with_columns(
+            pl.col("order_date").cast(pl.Date),
+            pl.col("orders", "completed_orders", "cancelled_orders", "customers").cast(pl.Int64),
+        )
+        .sort("order_date", "country")
+        for table in (left, right)
+    ]
+    try:
+        assert_frame_equal(*frames, check_exact=False, rel_tol=1e-9)
+    except AssertionError:
+        return False
+    return True

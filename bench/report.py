@@ -1,0 +1,146 @@
+"""Medians and ratios from the raw samples, the targets of issue #7, and the printed tables."""
+
+from __future__ import annotations
+
+from bench.machine import one_line
+from bench.process import Sample, summary
+
+MIB = 2**20
+VARIANT_NAMES = {
+    "run_polster": "`run_polster.py` (Dagster + Delta)",
+    "plain_polars": "plain Polars script (floor)",
+    "pandas": "pandas script",
+    "io_floor": "read + write bronze once (I/O floor)",
+}
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 3) if denominator else float("inf")
+
+
+def compare(samples: dict[str, list[Sample]], left: str, right: str) -> dict[str, object]:
+    """Both commands' medians and left / right (wall time)."""
+    figures = {name: summary(runs) for name, runs in samples.items()}
+    return {**figures, "ratio": _ratio(figures[left]["seconds"], figures[right]["seconds"])}
+
+
+def pipeline_entry(rows: int, measured: dict) -> dict[str, object]:
+    bronze = measured["bronze"]
+    variants = {}
+    for name, runs in measured["samples"].items():
+        figures = summary(runs)
+        figures["rows_per_second"] = round(bronze["rows"] / figures["seconds"])
+        variants[name] = figures
+    polster, plain = variants["run_polster"], variants["plain_polars"]
+    return {
+        "rows": rows,
+        "bronze_rows": bronze["rows"],
+        "bronze_in_memory_mib": round(bronze["arrow_bytes"] / MIB, 1),
+        "bronze_estimated_size_mib": round(bronze["estimated_bytes"] / MIB, 1),
+        "same_gold": measured["same_gold"],
+        "variants": variants,
+        "ratios": {
+            "run_polster_vs_plain_polars": _ratio(polster["seconds"], plain["seconds"]),
+            "pandas_vs_run_polster": _ratio(variants["pandas"]["seconds"], polster["seconds"]),
+            "run_polster_vs_io_floor": _ratio(polster["seconds"], variants["io_floor"]["seconds"]),
+            "peak_rss_vs_bronze_in_memory": _ratio(
+                polster["peak_rss_mib"], bronze["arrow_bytes"] / MIB
+            ),
+            "peak_rss_vs_plain_polars": _ratio(polster["peak_rss_mib"], plain["peak_rss_mib"]),
+        },
+    }
+
+
+def targets(pipeline: list[dict], overhead: dict) -> list[dict[str, object]]:
+    """Issue #7's targets, checked at the largest size measured."""
+    largest = max(pipeline, key=lambda entry: entry["rows"])
+    ratios = largest["ratios"]
+    checks = [
+        ("run_polster.py within 1.3x of plain Polars", ratios["run_polster_vs_plain_polars"], 1.3),
+        ("pandas at least 5x slower than run_polster.py", ratios["pandas_vs_run_polster"], 5.0),
+        (
+            "peak RSS under half the bronze table in memory",
+            ratios["peak_rss_vs_bronze_in_memory"],
+            0.5,
+        ),
+        ("fixed overhead within 1.5x of bare materialize", overhead["ratio"], 1.5),
+    ]
+    return [
+        {
+            "target": name,
+            "rows": overhead["rows"] if "overhead" in name else largest["rows"],
+            "measured": value,
+            "limit": limit,
+            "met": value >= limit if "at least" in name else value <= limit,
+        }
+        for name, value, limit in checks
+    ]
+
+
+def markdown(results: dict) -> str:
+    """The results as the Markdown tables the README shows."""
+    lines = [f"Machine: {one_line(results['machine'])}.", ""]
+    lines += [
+        f"Each figure is the median of {results['settings']['repeat']} runs; "
+        "ratios compare figures of the same `make bench` run.",
+        "",
+        "| Task | Polster | Dagster | Polster / Dagster |",
+        "|------|--------:|--------:|------------------:|",
+    ]
+    create, add = results["create_project"], results["add_asset"]
+    lines.append(
+        "| new project: `copier copy` vs `create-dagster project` | "
+        f"{create['copier_copy']['seconds']:.2f} s | "
+        f"{create['create_dagster_project']['seconds']:.2f} s | {create['ratio']:.2f}x |"
+    )
+    lines.append(
+        "| one asset: `polster add-asset` vs `dg scaffold defs dagster.asset` | "
+        f"{add['polster_add_asset']['seconds']:.2f} s | "
+        f"{add['dg_scaffold_asset']['seconds']:.2f} s | {add['ratio']:.2f}x |"
+    )
+    lines += [
+        "",
+        "| Bronze rows | Pipeline | Wall time | Rows/s | Peak RSS |",
+        "|------------:|----------|----------:|-------:|---------:|",
+    ]
+    for entry in results["pipeline"]:
+        for name, figures in entry["variants"].items():
+            lines.append(
+                f"| {entry['bronze_rows']:,} | {VARIANT_NAMES[name]} | "
+                f"{figures['seconds']:.2f} s | {figures['rows_per_second']:,} | "
+                f"{figures['peak_rss_mib']:,.0f} MiB |"
+            )
+    lines += [
+        "",
+        "| Bronze rows | run_polster / plain Polars | pandas / run_polster | "
+        "run_polster / I/O floor | peak RSS / bronze in memory | same gold table |",
+        "|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for entry in results["pipeline"]:
+        ratios = entry["ratios"]
+        lines.append(
+            f"| {entry['bronze_rows']:,} | {ratios['run_polster_vs_plain_polars']:.2f}x | "
+            f"{ratios['pandas_vs_run_polster']:.2f}x | {ratios['run_polster_vs_io_floor']:.2f}x | "
+            f"{ratios['peak_rss_vs_bronze_in_memory']:.2f} "
+            f"({entry['variants']['run_polster']['peak_rss_mib']:,.0f} of "
+            f"{entry['bronze_in_memory_mib']:,.0f} MiB) | "
+            f"{'yes' if entry['same_gold'] else 'NO'} |"
+        )
+    overhead = results["overhead"]
+    lines += [
+        "",
+        f"| Fixed overhead ({overhead['rows']:,} rows) | `run_polster.py` | "
+        "bare in-process `dagster.materialize` | ratio |",
+        "|---|---:|---:|---:|",
+        f"| wall time | {overhead['run_polster']['seconds']:.2f} s | "
+        f"{overhead['bare_materialize']['seconds']:.2f} s | {overhead['ratio']:.2f}x |",
+        "",
+        "| Target | Rows | Measured | Limit | Met |",
+        "|--------|-----:|---------:|------:|:---:|",
+    ]
+    for target in results["targets"]:
+        lines.append(
+            f"| {target['target']} | {target['rows']:,} | {target['measured']:.2f} | "
+            f"{target['limit']} | {'yes' if target['met'] else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,48 @@
+"""`make bench` runs at its smallest size and reports every figure; no timing is asserted."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import REPO, run
+
+VARIANTS = {"run_polster", "plain_polars", "pandas", "io_floor"}
+RATIOS = {
+    "run_polster_vs_plain_polars",
+    "pandas_vs_run_polster",
+    "run_polster_vs_io_floor",
+    "peak_rss_vs_bronze_in_memory",
+    "peak_rss_vs_plain_polars",
+}
+
+
+def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
+    output = tmp_path / "results.json"
+    result = run(["make", "bench", "ROWS=1000", "REPEAT=1", f"OUTPUT={output}"], REPO)
+
+    results = json.loads(output.read_text())
+    assert set(results) >= {"machine", "create_project", "add_asset", "pipeline", "overhead"}
+    for comparison, names in [
+        ("create_project", {"copier_copy", "create_dagster_project"}),
+        ("add_asset", {"polster_add_asset", "dg_scaffold_asset"}),
+        ("overhead", {"run_polster", "bare_materialize"}),
+    ]:
+        figures = results[comparison]
+        assert figures["ratio"] > 0
+        for name in names:
+            assert figures[name]["seconds"] > 0
+            assert figures[name]["peak_rss_mib"] > 0
+            assert len(figures[name]["runs"]) == 1
+    [entry] = results["pipeline"]
+    assert entry["rows"] == 1000
+    assert entry["bronze_rows"] == 1030
+    assert entry["bronze_in_memory_mib"] > 0
+    assert entry["same_gold"] is True  # the variants compute the same gold table
+    assert set(entry["variants"]) == VARIANTS
+    assert all(figures["rows_per_second"] > 0 for figures in entry["variants"].values())
+    assert set(entry["ratios"]) == RATIOS
+    assert len(results["targets"]) == 4
+    assert {"measured", "limit", "met"} <= set(results["targets"][0])
+    # The same figures, printed as the README's tables.
+    assert "| Bronze rows | Pipeline |" in result.stdout
+    assert output.with_suffix(".md").read_text() in result.stdout
