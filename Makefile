@@ -1,10 +1,6 @@
 # Polster template: every target forwards to uv; the logic lives in scripts/ and tests/.
 .DEFAULT_GOAL := help
-<<<<<<< HEAD
-.PHONY: help setup demo test lint format release
-=======
-.PHONY: help setup demo test lint format bench
->>>>>>> bench
+.PHONY: help setup demo test lint format bench release
 
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)

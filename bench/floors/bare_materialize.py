@@ -2,8 +2,8 @@
 
     python bare_materialize.py DATA_DIR
 
-Same definitions and IO manager as `run_polster.py`, but an ephemeral instance
-(no DAGSTER_HOME, nothing recorded), no argument parsing and no summary.
+Same definitions (asset checks included) and IO manager as `run_polster.py`, but an
+ephemeral instance (no DAGSTER_HOME, nothing recorded), no argument parsing and no summary.
 """
 
 import sys
@@ -15,7 +15,8 @@ from orchestration.definitions import build_definitions
 
 def main(data: str) -> None:
     defs = build_definitions(TableStore(root=data))
-    result = dg.materialize(list(defs.assets or []), resources=defs.resources)
+    checks = list(defs.asset_checks or [])
+    result = dg.materialize([*(defs.assets or []), *checks], resources=defs.resources)
     if not result.success:
         raise SystemExit(1)
 

@@ -62,23 +62,39 @@ def bronze(rows: int, seed: int = 42) -> pd.DataFrame:
     return pd.concat(batches, ignore_index=True)
 
 
-def silver(orders: pd.DataFrame) -> pd.DataFrame:
-    orders = orders.drop_duplicates(subset="order_id", keep="first")
-    orders = orders.assign(
-        order_date=pd.to_datetime(orders["order_date"], format="%Y-%m-%d", errors="coerce"),
-        country=orders["country"].str.strip().str.upper(),
-        status=orders["status"].str.strip().str.lower(),
+def silver(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The valid orders, cleaned, and the rejected ones with their reason (as the example)."""
+    dates = pd.to_datetime(orders["order_date"], format="%Y-%m-%d", errors="coerce")
+    reason = pd.Series(
+        np.select(
+            [
+                orders.duplicated(subset="order_id", keep="first"),
+                orders["customer_id"].isna(),
+                dates.isna(),
+                orders["quantity"] < 1,
+                orders["unit_price"].isna() | (orders["unit_price"] <= 0),
+            ],
+            [
+                "duplicate order_id",
+                "missing customer_id",
+                "order_date is not a date",
+                "quantity below 1",
+                "missing unit_price",
+            ],
+            default="",
+        ),
+        index=orders.index,
     )
-    valid = (
-        orders["customer_id"].notna()
-        & orders["order_date"].notna()
-        & (orders["quantity"] >= 1)
-        & (orders["unit_price"] > 0)
+    rejected = orders[reason != ""].assign(rejected_reason=reason[reason != ""])
+    kept = orders[reason == ""]
+    kept = kept.assign(
+        order_date=dates[reason == ""],
+        country=kept["country"].str.strip().str.upper(),
+        status=kept["status"].str.strip().str.lower(),
+        amount=(kept["quantity"] * kept["unit_price"]).round(2),
     )
-    orders = orders[valid]
-    orders = orders.assign(amount=(orders["quantity"] * orders["unit_price"]).round(2))
     columns = ["order_id", "customer_id", "order_date", "country", "product"]
-    return orders[[*columns, "quantity", "unit_price", "amount", "status"]]
+    return kept[[*columns, "quantity", "unit_price", "amount", "status"]], rejected
 
 
 def gold(orders: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +125,9 @@ def gold(orders: pd.DataFrame) -> pd.DataFrame:
 def main(data: str, rows: int) -> None:
     write_deltalake(f"{data}/bronze/example", bronze(rows), mode="overwrite")
     orders = DeltaTable(f"{data}/bronze/example").to_pandas()
-    write_deltalake(f"{data}/silver/example", silver(orders), mode="overwrite")
+    kept, rejected = silver(orders)
+    write_deltalake(f"{data}/silver/example__rejected", rejected, mode="overwrite")
+    write_deltalake(f"{data}/silver/example", kept, mode="overwrite")
     orders = DeltaTable(f"{data}/silver/example").to_pandas()
     write_deltalake(f"{data}/gold/example", gold(orders), mode="overwrite")
 

@@ -2,8 +2,9 @@
 
     python plain_polars.py DATA_DIR
 
-Reads and writes the same Delta tables as the pipeline (<data>/<layer>/example), lazily
-and streaming, without run metadata, row counts or previews.
+Reads and writes the same Delta tables as the pipeline (<data>/<layer>/example, and the
+rows silver rejects in silver/example__rejected), lazily and streaming, without checks,
+run metadata, row counts or previews.
 """
 
 import sys
@@ -17,7 +18,9 @@ from core.silver_example import transform
 def main(data: str) -> None:
     extract().sink_delta(f"{data}/bronze/example", mode="overwrite")
     bronze = pl.scan_delta(f"{data}/bronze/example")
-    transform(bronze).sink_delta(f"{data}/silver/example", mode="overwrite")
+    silver = transform(bronze)
+    silver.rejected.sink_delta(f"{data}/silver/example__rejected", mode="overwrite")
+    silver.kept.sink_delta(f"{data}/silver/example", mode="overwrite")
     silver = pl.scan_delta(f"{data}/silver/example")
     aggregate(silver).sink_delta(f"{data}/gold/example", mode="overwrite")
 
