@@ -126,8 +126,8 @@ def test_bronze_schema_drift_is_reported_in_the_summary_and_metadata(project):
     run_polster(project, "--asset", "bronze_example")
     edit(
         project / "src/core/bronze_example.py",
-        "return generate_orders(get_settings().example_rows)",
-        'return generate_orders(get_settings().example_rows).with_columns(channel=pl.lit("web"))',
+        "return scan_orders(get_settings().example_rows)",
+        'return scan_orders(get_settings().example_rows).with_columns(channel=pl.lit("web"))',
     )
 
     result = run_polster(project, "--asset", "bronze_example")

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 import polars as pl
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from core import adls
@@ -198,17 +198,14 @@ class TableStore:
     def _write(self, key: str, frame: Frame, run_id: str | None) -> WrittenTable:
         uri = self.uri(key)
         commit = CommitProperties(custom_metadata=_commit_metadata(key, run_id))
-        # Streamed batch by batch, in the frame's order (LazyFrame.sink_delta would not keep
-        # the order of a sorted frame).
-        batches = frame.lazy().collect_batches(maintain_order=True, lazy=True)
-        write_deltalake(
+        # Streamed batch by batch. Like every Delta (Parquet) write, it does not keep row
+        # order: whoever needs an order sorts what they read.
+        frame.lazy().sink_delta(
             uri,
-            batches,
             mode="overwrite",
             storage_options=self._delta_options,
             # A changed schema replaces the old one; older versions keep theirs.
-            schema_mode="overwrite",
-            commit_properties=commit,
+            delta_write_options={"schema_mode": "overwrite", "commit_properties": commit},
         )
         table = DeltaTable(uri, storage_options=self._delta_options)
         written = pl.scan_delta(table, storage_options=self._polars_options)
