@@ -3,26 +3,33 @@
     python plain_polars.py DATA_DIR
 
 Reads and writes the same Delta tables as the pipeline (<data>/<layer>/example, and the
-rows silver rejects in silver/example__rejected), lazily and streaming, without checks,
-run metadata, row counts or previews.
+rows silver rejects in silver/example__rejected), lazily and streaming, and runs each
+module's CHECKS on the table it wrote (core.quality is plain Polars), as the pipeline
+does; without Dagster, run metadata, row counts, previews or a run summary.
 """
 
 import sys
 
 import polars as pl
-from core.bronze_example import extract
-from core.gold_example import aggregate
-from core.silver_example import transform
+from core import bronze_example, gold_example, silver_example
+from core.quality import evaluate
+
+
+def write_and_check(frame: pl.LazyFrame, table: str, checks: list) -> pl.LazyFrame:
+    frame.sink_delta(table, mode="overwrite")
+    written = pl.scan_delta(table)
+    evaluate(written, checks)
+    return written
 
 
 def main(data: str) -> None:
-    extract().sink_delta(f"{data}/bronze/example", mode="overwrite")
-    bronze = pl.scan_delta(f"{data}/bronze/example")
-    silver = transform(bronze)
+    bronze = write_and_check(
+        bronze_example.extract(), f"{data}/bronze/example", bronze_example.CHECKS
+    )
+    silver = silver_example.transform(bronze)
     silver.rejected.sink_delta(f"{data}/silver/example__rejected", mode="overwrite")
-    silver.kept.sink_delta(f"{data}/silver/example", mode="overwrite")
-    silver = pl.scan_delta(f"{data}/silver/example")
-    aggregate(silver).sink_delta(f"{data}/gold/example", mode="overwrite")
+    kept = write_and_check(silver.kept, f"{data}/silver/example", silver_example.CHECKS)
+    write_and_check(gold_example.aggregate(kept), f"{data}/gold/example", gold_example.CHECKS)
 
 
 if __name__ == "__main__":
