@@ -184,27 +184,35 @@ def quarantine(frame: pl.LazyFrame, rules: Mapping[str, pl.Expr]) -> Quarantined
     )
 
 
+def compare_schemas(
+    old: Mapping[str, pl.DataType], new: Mapping[str, pl.DataType]
+) -> tuple[list[str], list[str], list[tuple[str, pl.DataType, pl.DataType]]]:
+    """Columns only in `new`, only in `old`, and in both with another type (old, new)."""
+    added = [name for name in new if name not in old]
+    removed = [name for name in old if name not in new]
+    retyped = [
+        (name, old[name], new[name]) for name in new if name in old and old[name] != new[name]
+    ]
+    return added, removed, retyped
+
+
 def schema_violations(actual: pl.Schema, declared: Mapping[str, pl.DataType]) -> list[str]:
     """How `actual` breaks the declared schema: missing, unexpected and retyped columns."""
-    problems = [f"missing column {name}" for name in declared if name not in actual]
-    problems += [f"unexpected column {name}" for name in actual if name not in declared]
-    problems += [
-        f"column {name} is {actual[name]}, declared {dtype}"
-        for name, dtype in declared.items()
-        if name in actual and actual[name] != dtype
+    unexpected, missing, retyped = compare_schemas(declared, actual)
+    return [
+        *(f"missing column {name}" for name in missing),
+        *(f"unexpected column {name}" for name in unexpected),
+        *(f"column {name} is {now}, declared {then}" for name, then, now in retyped),
     ]
-    return problems
 
 
 def schema_drift(before: pl.Schema | None, after: pl.Schema) -> list[str]:
     """Columns added, removed or retyped since the previous version (none for a new table)."""
     if before is None:
         return []
-    drift = [f"added {name} ({dtype})" for name, dtype in after.items() if name not in before]
-    drift += [f"removed {name}" for name in before if name not in after]
-    drift += [
-        f"retyped {name}: {before[name]} -> {dtype}"
-        for name, dtype in after.items()
-        if name in before and before[name] != dtype
+    added, removed, retyped = compare_schemas(before, after)
+    return [
+        *(f"added {name} ({after[name]})" for name in added),
+        *(f"removed {name}" for name in removed),
+        *(f"retyped {name}: {then} -> {now}" for name, then, now in retyped),
     ]
-    return drift
