@@ -157,12 +157,7 @@ def materialize(
 
 def failure_message(result: dg.ExecutionResult, summary: RunSummary) -> str:
     """Why the run failed: blocking checks by name, other failures by their root cause."""
-    reasons = [
-        f"at {asset.asset}: {note}"
-        for asset in summary.assets
-        for note in asset.notes
-        if note.startswith("blocking check")
-    ]
+    reasons = summary.blocking_failures
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         if event.step_key.endswith("_checks") or error is None:

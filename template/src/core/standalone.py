@@ -13,6 +13,7 @@ from core.quality import CheckOutcome, evaluate
 from core.settings import SettingsError
 from core.storage import Output, StorageError, TableStore, WrittenTable, default_store
 from polster.declaration import (
+    DeclarationError,
     SchemaContractError,
     asset_key_of,
     checks_of,
@@ -38,7 +39,7 @@ def main(compute: Callable[..., Output]) -> None:
         store = default_store()
         written = run(compute, store)
         outcomes = evaluate(store.read(written.key), checks_of(compute))
-    except (SettingsError, StorageError, SchemaContractError) as error:
+    except (SettingsError, StorageError, SchemaContractError, DeclarationError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     print(

@@ -166,11 +166,12 @@ class TableStore:
         """Make `version` the table's content again, as a new version; returns that version."""
         table = self._table(key)
         newest = table.version()
+        if newest == 0:
+            msg = f"{key} has a single version (0): there is no older one to restore"
+            raise StorageError(msg)
         if not 0 <= version < newest:
             older = f"one of 0 to {newest - 1}" if newest > 1 else "0"
             msg = f"{key} is at version {newest}: restore an older one ({older})"
-            if newest == 0:
-                msg = f"{key} has a single version (0): there is no older one to restore"
             raise StorageError(msg)
         metadata = {"polster_asset": key, "polster_restored_version": str(version)}
         commit = CommitProperties(custom_metadata=metadata)

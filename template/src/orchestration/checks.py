@@ -12,29 +12,10 @@ import importlib
 import dagster as dg
 import polars as pl
 
-from core.quality import Check, CheckOutcome, duplicate_check_names, evaluate
+from core.quality import CheckOutcome, evaluate
 from orchestration.io_manager import markdown_table
-from polster.declaration import DeclarationError
+from polster.declaration import declared_checks
 from polster.medallion import split_key
-
-
-def declared_checks(key: str) -> list[Check]:
-    """The CHECKS of `src/core/<key>.py`; an invalid list stops the definitions loading."""
-    checks = list(getattr(importlib.import_module(f"core.{key}"), "CHECKS", ()))
-    if not all(isinstance(check, Check) for check in checks):
-        msg = (
-            f"CHECKS in src/core/{key}.py must be a list of checks from core.quality, "
-            "e.g. CHECKS = [not_null('id'), unique('id')]"
-        )
-        raise DeclarationError(msg)
-    duplicates = duplicate_check_names(checks)
-    if duplicates:
-        msg = (
-            f"CHECKS in src/core/{key}.py has two checks named {', '.join(duplicates)}: "
-            "give one of them another name (name=...)"
-        )
-        raise DeclarationError(msg)
-    return checks
 
 
 def check_result(key: str, layer: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
@@ -58,7 +39,8 @@ def check_result(key: str, layer: str, outcome: CheckOutcome) -> dg.AssetCheckRe
 
 def medallion_checks(key: str) -> dg.AssetChecksDefinition | None:
     """One multi-check for the asset `key`, or None when its module declares no CHECKS."""
-    checks = declared_checks(key)
+    # An invalid CHECKS list stops the definitions from loading, with a message.
+    checks = declared_checks(importlib.import_module(f"core.{key}"), key)
     if not checks:
         return None
     layer, _ = split_key(key)

@@ -57,7 +57,7 @@ def table_metadata(
         metadata["rows_rejected"] = dg.MetadataValue.int(written.rejected.row_count)
         metadata["rejected_table"] = dg.MetadataValue.text(written.rejected.uri)
     if drift:
-        metadata["schema_drift"] = dg.MetadataValue.md("\n".join(f"- {item}" for item in drift))
+        metadata["schema_drift"] = dg.MetadataValue.text("; ".join(drift))
     return metadata
 
 

@@ -46,7 +46,13 @@ class RunSummary:
 
     @property
     def blocking_failures(self) -> list[str]:
-        return [note for asset in self.assets for note in asset.notes if "blocking" in note]
+        """Each failed blocking check: `at <asset>: blocking check <name> failed: ...`."""
+        return [
+            f"at {asset.asset}: {note}"
+            for asset in self.assets
+            for note in asset.notes
+            if note.startswith("blocking check")
+        ]
 
 
 def summarize(
@@ -62,8 +68,7 @@ def summarize(
         summary.rows_rejected = _value(metadata, "rows_rejected")
         summary.table = _value(metadata, "dagster/uri")
         if "schema_drift" in metadata:
-            drift = metadata["schema_drift"].value.replace("- ", "").splitlines()
-            summary.notes.append("schema drift: " + "; ".join(drift))
+            summary.notes.append("schema drift: " + metadata["schema_drift"].value)
         if "storage_fallback" in metadata:
             summary.notes.append("written locally: " + metadata["storage_fallback"].value)
     for evaluation in result.get_asset_check_evaluations():

@@ -285,12 +285,10 @@ def update_check(args: argparse.Namespace) -> int:
 
 
 def template_version() -> str:
-    answers = PROJECT_ROOT / ".copier-answers.yml"
-    if answers.is_file():
-        for line in answers.read_text(encoding="utf-8").splitlines():
-            if line.startswith("_commit:"):
-                return line.partition(":")[2].strip()
-    return "unknown"
+    try:
+        return update.answers_of(PROJECT_ROOT).get("_commit", "unknown")
+    except PolsterError:
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:

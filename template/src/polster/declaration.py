@@ -12,9 +12,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from core.quality import Quarantined, schema_violations
+from core.quality import Check, Quarantined, duplicate_check_names, schema_violations
 
 
 def asset_key_of(compute: Callable[..., object]) -> str:
@@ -27,22 +28,41 @@ def upstream_keys_of(compute: Callable[..., object]) -> list[str]:
     return list(inspect.signature(compute).parameters)
 
 
-def checks_of(compute: Callable[..., object]) -> list[Any]:
-    """The data quality checks the compute function's module declares (CHECKS)."""
-    return list(getattr(inspect.getmodule(compute), "CHECKS", ()))
-
-
-def schema_of(compute: Callable[..., object]) -> dict[str, Any] | None:
-    """The schema contract the compute function's module declares (SCHEMA), if any."""
-    return getattr(inspect.getmodule(compute), "SCHEMA", None)
-
-
 class SchemaContractError(ValueError):
     """A frame does not match the SCHEMA its module declares; nothing was written."""
 
 
 class DeclarationError(ValueError):
     """A core module declares CHECKS or SCHEMA in a form Polster cannot use."""
+
+
+def declared_checks(module: ModuleType, key: str) -> list[Check]:
+    """The CHECKS of the core module of `key`: core.quality checks with distinct names."""
+    checks = list(getattr(module, "CHECKS", ()))
+    if not all(isinstance(check, Check) for check in checks):
+        msg = (
+            f"CHECKS in src/core/{key}.py must be a list of checks from core.quality, "
+            "e.g. CHECKS = [not_null('id'), unique('id')]"
+        )
+        raise DeclarationError(msg)
+    duplicates = duplicate_check_names(checks)
+    if duplicates:
+        msg = (
+            f"CHECKS in src/core/{key}.py has two checks named {', '.join(duplicates)}: "
+            "give one of them another name (name=...)"
+        )
+        raise DeclarationError(msg)
+    return checks
+
+
+def checks_of(compute: Callable[..., object]) -> list[Check]:
+    """The data quality checks the compute function's module declares (CHECKS)."""
+    return declared_checks(inspect.getmodule(compute), asset_key_of(compute))
+
+
+def schema_of(compute: Callable[..., object]) -> dict[str, Any] | None:
+    """The schema contract the compute function's module declares (SCHEMA), if any."""
+    return getattr(inspect.getmodule(compute), "SCHEMA", None)
 
 
 def compute_output(compute: Callable[..., Any], inputs: dict[str, Any]) -> Any:
