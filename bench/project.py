@@ -36,7 +36,8 @@ def snapshot_template(destination: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     env = {**os.environ, **GIT_IDENTITY}
-    for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", "bench"]):
+    commands = (["init", "--quiet", "--initial-branch=main"], ["add", "--all"])
+    for args in (*commands, ["commit", "--quiet", "-m", "the template as in the working tree"]):
         subprocess.run(["git", *args], cwd=destination, check=True, env=env)
     return destination
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import copier
 import pytest
+
+from bench.project import snapshot_template
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -66,22 +67,9 @@ def git(*args: str, cwd: Path) -> str:
     return run(["git", *args], cwd=cwd).stdout.strip()
 
 
-def tracked_files(repo: Path) -> list[str]:
-    """The template's files as a fresh clone would have them (plus new, unignored ones)."""
-    listing = git("ls-files", "--cached", "--others", "--exclude-standard", cwd=repo)
-    return [line for line in listing.splitlines() if (repo / line).is_file()]
-
-
 def committed_copy(src: Path) -> Path:
     """Copy this repository's working tree into `src` and commit it there, as one commit."""
-    for relative in tracked_files(REPO):
-        target = src / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / relative, target)
-    git("init", "--quiet", "--initial-branch=main", cwd=src)
-    git("add", "--all", cwd=src)
-    git("commit", "--quiet", "-m", "template under test", cwd=src)
-    return src
+    return snapshot_template(src)
 
 
 @pytest.fixture(scope="session")
@@ -90,8 +78,8 @@ def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return committed_copy(tmp_path_factory.mktemp("template"))
 
 
-def render_project(src: Path, dst: Path, **answers: object) -> Path:
-    """Render the template into `dst` with Copier's public API and return `dst`."""
+def render_project(src: Path, dst: Path, vcs_ref: str | None = "HEAD", **answers: object) -> Path:
+    """Render the template (at `vcs_ref`; None: its latest tag) into `dst`, return `dst`."""
     copier.run_copy(
         str(src),
         dst,
@@ -99,7 +87,7 @@ def render_project(src: Path, dst: Path, **answers: object) -> Path:
         defaults=True,
         unsafe=True,
         quiet=True,
-        vcs_ref="HEAD",
+        vcs_ref=vcs_ref,
     )
     return dst
 
@@ -131,6 +119,22 @@ def isolated_env(project: Path, **overrides: str) -> dict[str, str]:
 def project_env(project: Path) -> dict[str, str]:
     """Environment for running a rendered project with this suite's Python (not installed)."""
     return isolated_env(project, PYTHONPATH=str(project / "src"))
+
+
+def polster(project: Path, *args: str, stdin: int | None = None, check: bool = True):
+    """Run `python -m polster ...` in the project without a terminal."""
+    command = [PYTHON, "-m", "polster", *args]
+    result = run(command, project, check=False, env=project_env(project), stdin=stdin)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a file by `new`; `old` must be there."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
 
 
 def make(project: Path, target: str, check: bool = True, **variables: str):

@@ -9,22 +9,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import GENERATED_TESTS, PYTHON, git, make, project_env, run
+from tests.conftest import GENERATED_TESTS, git, make, polster
 
 
 @pytest.fixture
 def project(render) -> Path:
     """A rendered project with the examples, committed, so `git status` shows any change."""
     return render(init_git=True)
-
-
-def polster(project: Path, *args: str, stdin: int | None = None, check: bool = True):
-    """Run `python -m polster ...` in the project without a terminal."""
-    command = [PYTHON, "-m", "polster", *args]
-    result = run(command, project, check=False, env=project_env(project), stdin=stdin)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def assert_unchanged(project: Path) -> None:

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from tests.conftest import PYTHON, make, project_env, run
+from tests.conftest import PYTHON, edit, make, polster, project_env, run
 
 
 @pytest.fixture
@@ -21,12 +21,6 @@ def project(render) -> Path:
 def run_polster(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     command = [PYTHON, "run_polster.py", *args]
     return run(command, project, check=check, env=project_env(project))
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def table(project: Path, key: str) -> pl.DataFrame:
@@ -183,9 +177,7 @@ def test_table_commands_refuse_bad_input_clearly(project, command, message):
     run([PYTHON, "src/core/silver_example.py"], project, env=project_env(project))
     run([PYTHON, "src/core/gold_example.py"], project, env=project_env(project))
 
-    result = run(
-        [PYTHON, "-m", "polster", *command], project, check=False, env=project_env(project)
-    )
+    result = polster(project, *command, check=False)
 
     assert result.returncode == 1
     assert message in result.stderr

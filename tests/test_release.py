@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import copier
 import pytest
 import yaml
 
-from tests.conftest import FAST_ANSWERS, PYTHON, committed_copy, git, run
+from tests.conftest import PYTHON, committed_copy, git, render_project, run
 
 NEXT = "0.2.0"
 ENTRY = f"## [{NEXT}] - 2026-12-01\n\n### Added\n\n- Quality checks on every asset.\n\n"
@@ -42,7 +41,7 @@ def test_release_tags_a_version_that_copier_then_records(repo, tmp_path):
     assert f"git push origin main {NEXT}" in result.stdout
     assert git("tag", "--list", NEXT, "--format=%(objecttype)", cwd=repo) == "tag"  # annotated
     project = tmp_path / "project"
-    copier.run_copy(str(repo), project, data=FAST_ANSWERS, defaults=True, unsafe=True, quiet=True)
+    render_project(repo, project, vcs_ref=None)  # Copier's default: the latest tag
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == NEXT
 

@@ -13,18 +13,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import copier
 import polars as pl
 import pytest
 import yaml
 
 from tests.conftest import (
-    FAST_ANSWERS,
     PYTHON,
     committed_copy,
+    edit,
     git,
     make,
+    polster,
     project_env,
+    render_project,
     run,
 )
 
@@ -53,12 +54,6 @@ NEW_RELEASE_EDITS = [
 CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template with two releases: OLD (this checkout) and NEW (Polster files changed)."""
@@ -73,15 +68,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def copy_at_old_version(releases: Path, destination: Path, **answers: object) -> Path:
     """A project copied at OLD and committed, as `copier copy` + its git task leave it."""
-    copier.run_copy(
-        str(releases),
-        destination,
-        data={**FAST_ANSWERS, "project_name": "shop_pipeline", **answers},
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        vcs_ref=OLD,
-    )
+    render_project(releases, destination, vcs_ref=OLD, **answers)
     git("init", "--quiet", "--initial-branch=main", cwd=destination)
     commit_all(destination, "Start from Polster")
     return destination
@@ -90,10 +77,6 @@ def copy_at_old_version(releases: Path, destination: Path, **answers: object) ->
 def commit_all(project: Path, message: str) -> None:
     git("add", "--all", cwd=project)
     git("commit", "--quiet", "-m", message, cwd=project)
-
-
-def polster(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run([PYTHON, "-m", "polster", *args], project, env=project_env(project))
 
 
 def answers(project: Path) -> dict:
@@ -342,15 +325,7 @@ def test_the_migration_moves_only_tests_of_existing_assets_and_is_idempotent(pro
 
 def test_the_update_task_needs_a_git_repository(releases, tmp_path):
     project = tmp_path / "no_git"
-    copier.run_copy(
-        str(releases),
-        project,
-        data={**FAST_ANSWERS, "project_name": "no_git"},
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        vcs_ref=OLD,
-    )
+    render_project(releases, project, vcs_ref=OLD, project_name="no_git")
     shutil.rmtree(project / ".git", ignore_errors=True)
 
     result = make(project, "update", check=False)
