@@ -55,25 +55,47 @@ def targets(pipeline: list[dict], overhead: dict) -> list[dict[str, object]]:
     """Issue #7's targets, checked at the largest size measured."""
     largest = max(pipeline, key=lambda entry: entry["rows"])
     ratios = largest["ratios"]
+    at_largest, at_overhead = largest["rows"], overhead["rows"]
+    # (target, rows measured at, measured, limit, whether the measure must reach the limit)
     checks = [
-        ("run_polster.py within 1.3x of plain Polars", ratios["run_polster_vs_plain_polars"], 1.3),
-        ("pandas at least 5x slower than run_polster.py", ratios["pandas_vs_run_polster"], 5.0),
+        (
+            "run_polster.py within 1.3x of plain Polars",
+            at_largest,
+            ratios["run_polster_vs_plain_polars"],
+            1.3,
+            False,
+        ),
+        (
+            "pandas at least 5x slower than run_polster.py",
+            at_largest,
+            ratios["pandas_vs_run_polster"],
+            5.0,
+            True,
+        ),
         (
             "peak RSS under half the bronze table in memory",
+            at_largest,
             ratios["peak_rss_vs_bronze_in_memory"],
             0.5,
+            False,
         ),
-        ("fixed overhead within 1.5x of bare materialize", overhead["ratio"], 1.5),
+        (
+            "fixed overhead within 1.5x of bare materialize",
+            at_overhead,
+            overhead["ratio"],
+            1.5,
+            False,
+        ),
     ]
     return [
         {
             "target": name,
-            "rows": overhead["rows"] if "overhead" in name else largest["rows"],
+            "rows": rows,
             "measured": value,
             "limit": limit,
-            "met": value >= limit if "at least" in name else value <= limit,
+            "met": value >= limit if at_least else value <= limit,
         }
-        for name, value, limit in checks
+        for name, rows, value, limit, at_least in checks
     ]
 
 
