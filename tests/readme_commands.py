@@ -8,9 +8,11 @@ from pathlib import Path
 BASH_BLOCK = re.compile(r"```bash\n(.*?)```", re.DOTALL)
 INLINE_CODE = re.compile(r"`([^`\n]+)`")
 # Inline code spans that are commands (the rest are file names, values, Python...).
-INLINE_COMMAND = re.compile(r"^(make [a-z-]+|python run_polster\.py.*|dagster dev|uv sync)$")
+INLINE_COMMAND = re.compile(
+    r"^(make [a-z-]+|python run_polster\.py.*|dagster dev|dg (check|list|launch) .+|uv sync)$"
+)
 # Commands that start a server and run until stopped.
-SERVER_COMMAND = re.compile(r"--ui\b|^make ui$|^dagster dev$")
+SERVER_COMMAND = re.compile(r"--ui\b|^make ui$|^dagster dev$|^dg dev$")
 
 
 def block_commands(readme: str) -> list[str]:

@@ -1,6 +1,6 @@
-"""The medallion rules that generated projects bundle (template/src/polster/medallion.py)."""
+"""The medallion rules that generated projects bundle (template/src/medallion/layers.py)."""
 
-import importlib.util
+import importlib
 import sys
 
 import pytest
@@ -9,12 +9,12 @@ from tests.conftest import REPO
 
 
 def load_medallion():
-    path = REPO / "template" / "src" / "polster" / "medallion.py"
-    spec = importlib.util.spec_from_file_location("medallion_under_test", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
+    """The contract package as generated projects import it (it needs nothing but itself)."""
+    sys.path.insert(0, str(REPO / "template" / "src"))
+    try:
+        return importlib.import_module("medallion.layers")
+    finally:
+        sys.path.pop(0)
 
 
 medallion = load_medallion()

@@ -214,7 +214,7 @@ def test_an_invalid_checks_declaration_stops_the_definitions_clearly(project):
 
     assert result.returncode == 1
     assert (
-        "error: CHECKS in src/core/gold_example.py must be a list of checks from core.quality"
+        "error: CHECKS in src/core/gold_example.py must be a list of checks from medallion.quality"
         in result.stderr
     )
     assert "Traceback" not in result.stderr

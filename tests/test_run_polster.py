@@ -113,9 +113,11 @@ def test_each_executor_materializes_every_asset(project, tmp_path, executor):
     ],
 )
 def test_auto_runs_parallel_layers_in_several_processes(project, monkeypatch, keys, cpus, expected):
-    monkeypatch.syspath_prepend(str(project / "src"))
-    spec = importlib.util.spec_from_file_location("run_polster", project / "run_polster.py")
+    spec = importlib.util.spec_from_file_location(
+        "runner_under_test", project / "src" / "orchestration" / "runner.py"
+    )
     module = importlib.util.module_from_spec(spec)
+    monkeypatch.syspath_prepend(str(project / "src"))
     spec.loader.exec_module(module)
     monkeypatch.setattr(module.os, "cpu_count", lambda: cpus)
 

@@ -1,33 +1,31 @@
-"""The medallion layer rules hold for the assets Dagster loads, hand edits included."""
+"""The medallion layer rules hold for everything Dagster loads, hand edits included."""
 
 import dagster as dg
 
-from orchestration.definitions import dependency_graph, wrapper_modules
-from polster.medallion import LAYERS, find_violations, split_key
+from core.paths import PROJECT_ROOT
+from medallion.layers import LAYERS, find_violations, split_key
+from orchestration.definitions import dependency_graph
 
 
-def loaded_assets():
-    """Every asset the wrappers define, loaded as Dagster loads them (without the load check)."""
-    return [
-        asset
-        for asset in dg.load_assets_from_modules(list(wrapper_modules()))
-        if isinstance(asset, dg.AssetsDefinition)
-    ]
+def loaded_definitions() -> dg.Definitions:
+    """The defs folder as Dagster loads it, before the layer check of build_definitions."""
+    return dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)
 
 
 def test_assets_follow_the_layer_rules():
-    violations = find_violations(dependency_graph(loaded_assets()))
+    violations = find_violations(dependency_graph(loaded_definitions()))
     assert not violations, "\n".join(str(violation) for violation in violations)
 
 
 def test_each_asset_is_grouped_by_its_layer():
-    for asset in loaded_assets():
-        layer, _ = split_key(asset.key.to_user_string())
+    graph = loaded_definitions().resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        layer, _ = split_key(key.to_user_string())
         assert layer in LAYERS
-        assert asset.group_names_by_key[asset.key] == layer
+        assert graph.get(key).group_name == layer
 
 
 def test_definitions_load():
     from orchestration.definitions import defs
 
-    assert defs.resolve_asset_graph() is not None
+    assert defs().resolve_asset_graph() is not None

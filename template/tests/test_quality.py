@@ -1,9 +1,9 @@
-"""The data quality vocabulary of core.quality, on small frames."""
+"""The data quality vocabulary of medallion.quality, on small frames."""
 
 import polars as pl
 import pytest
 
-from core.quality import (
+from medallion.quality import (
     Quarantined,
     accepted_values,
     evaluate,

@@ -9,18 +9,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from core.quality import CheckOutcome, evaluate
-from core.settings import SettingsError
-from core.storage import Output, StorageError, TableStore, WrittenTable, default_store
-from polster.declaration import (
-    DeclarationError,
-    SchemaContractError,
-    asset_key_of,
-    checks_of,
-    compute_output,
-    upstream_keys_of,
-)
-from polster.medallion import split_key
+from core.storage import Output, TableStore, WrittenTable, default_store
+from medallion.declaration import asset_key_of, checks_of, compute_output, upstream_keys_of
+from medallion.errors import PolsterError
+from medallion.layers import split_key
+from medallion.quality import CheckOutcome, evaluate
 
 
 def run(compute: Callable[..., Output], store: TableStore | None = None) -> WrittenTable:
@@ -39,7 +32,7 @@ def main(compute: Callable[..., Output]) -> None:
         store = default_store()
         written = run(compute, store)
         outcomes = evaluate(store.read(written.key), checks_of(compute))
-    except (SettingsError, StorageError, SchemaContractError, DeclarationError) as error:
+    except PolsterError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     print(

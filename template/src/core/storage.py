@@ -19,16 +19,17 @@ from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from core import adls
-from core.quality import Quarantined, rejected_key
 from core.settings import Settings, get_settings
-from polster.medallion import split_key
+from medallion.errors import PolsterError
+from medallion.layers import split_key
+from medallion.quality import Quarantined, rejected_key
 
 Frame = pl.DataFrame | pl.LazyFrame
 Output = Frame | Quarantined  # what a compute function may return
 log = logging.getLogger("polster.storage")
 
 
-class StorageError(RuntimeError):
+class StorageError(PolsterError, RuntimeError):
     """A table cannot be read or written; the message says what to do."""
 
 

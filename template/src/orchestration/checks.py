@@ -12,10 +12,22 @@ import importlib
 import dagster as dg
 import polars as pl
 
-from core.quality import CheckOutcome, evaluate
+from medallion.declaration import declared_checks
+from medallion.layers import split_key
+from medallion.quality import CheckOutcome, evaluate
 from orchestration.io_manager import markdown_table
-from polster.declaration import declared_checks
-from polster.medallion import split_key
+
+# The step that runs an asset's checks is named after the asset: `silver_example_checks`.
+CHECKS_STEP_SUFFIX = "_checks"
+
+
+def is_checks_step(step_key: str) -> bool:
+    return step_key.endswith(CHECKS_STEP_SUFFIX)
+
+
+def asset_of_step(step_key: str) -> str:
+    """The asset key a step materializes or checks."""
+    return step_key.removesuffix(CHECKS_STEP_SUFFIX)
 
 
 def check_result(key: str, layer: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
@@ -54,7 +66,9 @@ def medallion_checks(key: str) -> dg.AssetChecksDefinition | None:
         for check in checks
     ]
 
-    @dg.multi_asset_check(specs=specs, name=f"{key}_checks", ins={"table": dg.AssetIn(key)})
+    @dg.multi_asset_check(
+        specs=specs, name=f"{key}{CHECKS_STEP_SUFFIX}", ins={"table": dg.AssetIn(key)}
+    )
     def _checks(table: pl.LazyFrame):
         for outcome in evaluate(table, checks):
             yield check_result(key, layer, outcome)

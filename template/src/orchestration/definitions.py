@@ -1,61 +1,57 @@
 """The Dagster definitions of the pipeline, assembled from whatever assets exist.
 
-Every `assets/<layer>/run_<layer>_<name>.py` is discovered by its file name:
-adding or deleting a wrapper needs no other edit. The asset graph is checked
-against the medallion layer rules before Dagster sees it.
+Dagster loads every module of the defs folder, `orchestration/assets/` (see [tool.dg]
+in pyproject.toml): the wrappers `assets/<layer>/run_<layer>_<name>.py`, and anything
+`dg scaffold defs` puts there. Adding or deleting a wrapper needs no other edit. The
+whole asset graph is checked against the medallion layer rules before Dagster sees it.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from types import ModuleType
+import importlib.util
 
 import dagster as dg
 
+from core.paths import PROJECT_ROOT
 from core.settings import get_settings
 from core.storage import TableStore, store_from_settings
+from medallion.layers import check_graph, layer_of
 from orchestration.checks import medallion_checks
 from orchestration.io_manager import DeltaTableIOManager
-from polster.medallion import LAYERS, check_graph
-
-ASSETS_DIR = Path(__file__).parent / "assets"
 
 
-def wrapper_modules() -> Iterator[ModuleType]:
-    """Import every asset wrapper, layer by layer."""
-    for layer in LAYERS:
-        for path in sorted((ASSETS_DIR / layer).glob(f"run_{layer}_*.py")):
-            yield importlib.import_module(f"orchestration.assets.{layer}.{path.stem}")
+def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
+    """Each asset key with the keys of its upstream assets, as declared (nothing resolved yet,
+    so that a missing upstream is reported by the layer rules, not by Dagster)."""
+    graph: dict[str, list[str]] = {}
+    for asset in definitions.assets or []:
+        if isinstance(asset, dg.AssetsDefinition):
+            for key, deps in asset.asset_deps.items():
+                graph[key.to_user_string()] = sorted(dep.to_user_string() for dep in deps)
+        elif isinstance(asset, dg.AssetSpec):
+            deps = (dep.asset_key.to_user_string() for dep in asset.deps)
+            graph[asset.key.to_user_string()] = sorted(deps)
+    return graph
 
 
-def dependency_graph(assets: Sequence[dg.AssetsDefinition]) -> dict[str, list[str]]:
-    """Each asset key with the keys of its upstream assets."""
-    return {
-        key.to_user_string(): sorted(dep.to_user_string() for dep in deps)
-        for asset in assets
-        for key, deps in asset.asset_deps.items()
-    }
+def has_core_module(key: str) -> bool:
+    return layer_of(key) is not None and importlib.util.find_spec(f"core.{key}") is not None
 
 
 def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     """All assets with their checks, the bronze schedule and the automation sensor."""
     settings = get_settings()
-    assets = [
-        asset
-        for asset in dg.load_assets_from_modules(list(wrapper_modules()))
-        if isinstance(asset, dg.AssetsDefinition)
-    ]
-    check_graph(dependency_graph(assets))
+    loaded = dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)
+    graph = dependency_graph(loaded)
+    check_graph(graph)
     # The CHECKS declared next to each asset's logic, as Dagster asset checks.
     checks = [
         check
-        for asset in assets
-        if (check := medallion_checks(asset.key.to_user_string())) is not None
+        for key in graph
+        if has_core_module(key) and (check := medallion_checks(key)) is not None
     ]
     schedules = []
-    if any(asset.group_names_by_key.get(asset.key) == "bronze" for asset in assets):
+    if any(layer_of(key) == "bronze" for key in graph):
         schedules.append(
             dg.ScheduleDefinition(
                 name="bronze_daily",
@@ -70,13 +66,16 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
         target=dg.AssetSelection.all(),
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
-    return dg.Definitions(
-        assets=assets,
+    pipeline = dg.Definitions(
         asset_checks=checks,
         schedules=schedules,
         sensors=[automation],
         resources={"io_manager": DeltaTableIOManager(store or store_from_settings(settings))},
     )
+    return dg.Definitions.merge(loaded, pipeline)
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What `dg`, `dagster dev` and the UI load: built when asked for, not at import."""
+    return build_definitions()

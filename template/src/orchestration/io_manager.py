@@ -5,9 +5,9 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from core.quality import schema_drift
 from core.storage import Output, TableStore, WrittenTable
-from polster.medallion import layer_of
+from medallion.layers import layer_of
+from medallion.quality import schema_drift
 
 PREVIEW_ROWS = 5
 

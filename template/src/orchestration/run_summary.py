@@ -16,6 +16,20 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.checks import asset_of_step
+from orchestration.text_table import text_table as aligned
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    check: str
+    description: str
+    blocking: bool
+
+    def __str__(self) -> str:
+        kind = "blocking" if self.blocking else "warning"
+        return f"{kind} check {self.check} failed: {self.description}"
+
 
 @dataclass
 class AssetSummary:
@@ -24,7 +38,7 @@ class AssetSummary:
     rows_written: int | None = None
     rows_rejected: int | None = None
     checks_passed: list[str] = field(default_factory=list)
-    checks_failed: list[str] = field(default_factory=list)
+    checks_failed: list[CheckFailure] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     table: str | None = None  # where the table was written
@@ -34,7 +48,8 @@ class AssetSummary:
         total = len(self.checks_passed) + len(self.checks_failed)
         if not total:
             return "-"
-        failed = f" (failed: {', '.join(self.checks_failed)})" if self.checks_failed else ""
+        names = ", ".join(failure.check for failure in self.checks_failed)
+        failed = f" (failed: {names})" if names else ""
         return f"{len(self.checks_passed)}/{total} passed{failed}"
 
 
@@ -48,10 +63,10 @@ class RunSummary:
     def blocking_failures(self) -> list[str]:
         """Each failed blocking check: `at <asset>: blocking check <name> failed: ...`."""
         return [
-            f"at {asset.asset}: {note}"
+            f"at {asset.asset}: {failure}"
             for asset in self.assets
-            for note in asset.notes
-            if note.startswith("blocking check")
+            for failure in asset.checks_failed
+            if failure.blocking
         ]
 
 
@@ -76,12 +91,11 @@ def summarize(
         if evaluation.passed:
             summary.checks_passed.append(evaluation.check_name)
             continue
-        summary.checks_failed.append(evaluation.check_name)
-        kind = "blocking" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warning"
-        failure = f"{kind} check {evaluation.check_name} failed: {evaluation.description}"
-        summary.notes.append(failure)
+        blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        failure = CheckFailure(evaluation.check_name, evaluation.description or "", blocking)
+        summary.checks_failed.append(failure)
     for stats in instance.get_run_step_stats(result.run_id):
-        key = stats.step_key.removesuffix("_checks")
+        key = asset_of_step(stats.step_key)
         if key in assets and stats.start_time and stats.end_time:
             assets[key].seconds += stats.end_time - stats.start_time
     for event in result.get_step_failure_events():
@@ -96,6 +110,11 @@ def _value(metadata: dict[str, Any], name: str) -> Any:
 
 def _count(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
+
+
+def notes_of(asset: AssetSummary) -> list[str]:
+    """What to look at for one asset: its failed checks first, then its other notes."""
+    return [*(str(failure) for failure in asset.checks_failed), *asset.notes]
 
 
 def rows_of(summary: RunSummary) -> list[list[str]]:
@@ -117,16 +136,8 @@ HEADERS = ["asset", "status", "rows written", "rows rejected", "checks", "durati
 
 def text_table(summary: RunSummary) -> str:
     """The summary as aligned columns for the terminal, notes underneath."""
-    rows = [HEADERS, *rows_of(summary)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(HEADERS))]
-    lines = [
-        "  ".join(
-            cell.rjust(width) if 2 <= column <= 3 else cell.ljust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
-    lines += [f"  {asset.asset}: {note}" for asset in summary.assets for note in asset.notes]
+    lines = [aligned(HEADERS, rows_of(summary), right={2, 3})]
+    lines += [f"  {asset.asset}: {note}" for asset in summary.assets for note in notes_of(asset)]
     roots = {asset.table.rsplit("/", 2)[0] for asset in summary.assets if asset.table}
     lines += [f"Tables in {root}" for root in sorted(roots)]
     return "\n".join(lines)
@@ -144,7 +155,7 @@ def markdown(summary: RunSummary) -> str:
         "|" + "---|" * len(HEADERS),
         *("| " + " | ".join(row) + " |" for row in rows_of(summary)),
     ]
-    notes = [f"- **{asset.asset}**: {note}" for asset in summary.assets for note in asset.notes]
+    notes = [f"- **{asset.asset}**: {note}" for asset in summary.assets for note in notes_of(asset)]
     if notes:
         lines += ["", "## Notes", "", *notes]
     return "\n".join(lines) + "\n"

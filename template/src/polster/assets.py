@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from medallion.errors import PolsterError
+from medallion.layers import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
+from medallion.layout import core_module_path, tests_path, wrapper_path
 from polster import scaffold
-from polster.errors import PolsterError
 from polster.files import create_files, remove_files
 from polster.lineage import update_readme
-from polster.medallion import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
-from polster.project import Project, core_module_path, tests_path, wrapper_path
+from polster.project import Project
 
 CONFIRM_MANY = "CONFIRM"
 CONFIRM_ALL = "REMOVE_ALL_ASSETS"

@@ -1,8 +1,9 @@
 """The `polster` command: grow, shrink and check the pipeline of this project.
 
 Thin by design: parse the options, call the functions in polster.assets,
-polster.validate, polster.lineage, polster.tables and polster.update, and turn a PolsterError into
-one line on stderr. Exit codes: 0 done, 1 refused (nothing changed) or an update
+polster.validate, polster.lineage, polster.tables and polster.update, print what they
+return, and turn a PolsterError into one line on stderr (--verbose: with its traceback).
+Exit codes: 0 done, 1 refused (nothing changed) or an update
 with conflicts to resolve, 2 bad usage, 130 Ctrl-C.
 """
 
@@ -13,15 +14,15 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
+from core.paths import PROJECT_ROOT
+from medallion.errors import PolsterError
+from medallion.layers import LAYERS, UPSTREAM_LAYER
+from medallion.layout import NO_ASSETS_YET, core_module_path, wrapper_path
+from orchestration.text_table import text_table
 from polster import assets, lineage, prompts, update
-from polster.errors import PolsterError
-from polster.medallion import LAYERS, UPSTREAM_LAYER
-from polster.project import Project, core_module_path, load_project, wrapper_path
+from polster.project import Project, load_project
 from polster.validate import find_problems
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def add_asset(args: argparse.Namespace) -> int:
@@ -104,7 +105,10 @@ def remove_asset(args: argparse.Namespace) -> int:
     for path in files:
         print(f"  {path}")
     if args.purge_data:
-        purge_tables(keys)
+        from polster import tables  # Polars and the settings load only when data is deleted
+
+        for uri in tables.purge(keys):
+            print(f"  deleted table {uri}")
     print(tables_note(keys, args.purge_data, dry_run=False))
     return 0
 
@@ -131,23 +135,6 @@ def tables_note(keys: Sequence[str], purge: bool, dry_run: bool) -> str:
     return "Their tables are kept in storage; add --purge-data to delete them as well."
 
 
-def purge_tables(keys: Sequence[str]) -> None:
-    # Imported here: Polars and the settings load only when data is deleted.
-    from core.quality import rejected_key
-    from core.settings import SettingsError
-    from core.storage import StorageError, default_store
-
-    try:
-        store = default_store()
-        # An asset's quarantined rows go with it.
-        for table in [table for key in keys for table in (key, rejected_key(key))]:
-            if store.delete(table):
-                print(f"  deleted table {store.uri(table)}")
-    except (SettingsError, StorageError, OSError) as error:
-        msg = f"the files are removed, but the tables could not be deleted: {error}"
-        raise PolsterError(msg) from error
-
-
 def list_assets(args: argparse.Namespace) -> int:
     project = load_project(PROJECT_ROOT)
     if args.layer:
@@ -169,9 +156,8 @@ def list_assets(args: argparse.Namespace) -> int:
         print(json.dumps({"assets": rows}, indent=2))
         return 0
     if not rows:
-        print("No assets yet: add one with `make add-asset LAYER=bronze NAME=...`.")
+        print(NO_ASSETS_YET)
         return 0
-    header = ("layer", "asset", "depends on", "used by", "files")
     table = [
         (
             row["layer"],
@@ -182,11 +168,7 @@ def list_assets(args: argparse.Namespace) -> int:
         )
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in (header, *table)) for i in range(len(header) - 1)]
-    for line in (header, *table):
-        print(
-            "  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]])
-        )
+    print(text_table(("layer", "asset", "depends on", "used by", "files"), table))
     return 0
 
 
@@ -215,26 +197,30 @@ def graph(args: argparse.Namespace) -> int:
 
 
 def history(args: argparse.Namespace) -> int:
-    from polster import tables  # Polars and the settings load only for table commands
+    # Polars and the settings load only for the commands that read tables.
+    from core.storage import default_store
+    from polster import tables
 
     key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
-    print(tables.format_history(key, tables.history(tables.open_store(), key, args.limit)))
+    print(tables.format_history(key, tables.history(default_store(), key, args.limit)))
     return 0
 
 
 def show(args: argparse.Namespace) -> int:
+    from core.storage import default_store
     from polster import tables
 
     key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
-    print(tables.preview(tables.open_store(), key, args.version, args.limit))
+    print(tables.preview(default_store(), key, args.version, args.limit))
     return 0
 
 
 def restore(args: argparse.Namespace) -> int:
+    from core.storage import default_store
     from polster import tables
 
     key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
-    store = tables.open_store()
+    store = default_store()
     question = f"Restore {key} to version {args.version} (as a new version; nothing is deleted)?"
     if not args.yes:
         if not prompts.can_ask():

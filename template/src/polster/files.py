@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from polster.errors import PolsterError
+from medallion.errors import PolsterError
 
 
 def create_files(files: Mapping[Path, str]) -> None:

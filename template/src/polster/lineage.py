@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from medallion.layers import LAYERS, layer_of
 from polster.files import replace_file
-from polster.medallion import LAYERS, layer_of
 
 START_MARKER = "<!-- polster:graph:start -->"
 END_MARKER = "<!-- polster:graph:end -->"

@@ -6,28 +6,15 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from polster.errors import PolsterError
-from polster.medallion import COMPUTE_FUNCTION, LAYERS, layer_of, layer_rank, split_key
-
-CORE_DIR = Path("src") / "core"
-ASSETS_DIR = Path("src") / "orchestration" / "assets"
-# Tests of single assets are yours; the other files in tests/ come with Polster.
-ASSET_TESTS_DIR = Path("tests") / "assets"
-
-
-def core_module_path(key: str) -> Path:
-    """Where the logic of `key` lives, relative to the project root."""
-    return CORE_DIR / f"{key}.py"
-
-
-def tests_path(key: str) -> Path:
-    """Where the asset's own tests live, by convention (removed together with the asset)."""
-    return ASSET_TESTS_DIR / f"test_{key}.py"
-
-
-def wrapper_path(key: str) -> Path:
-    """Where the Dagster wrapper of `key` lives, relative to the project root."""
-    return ASSETS_DIR / split_key(key)[0] / f"run_{key}.py"
+from medallion.errors import PolsterError
+from medallion.layers import COMPUTE_FUNCTION, LAYERS, by_layer, layer_of, split_key
+from medallion.layout import (
+    ASSETS_DIR,
+    CORE_DIR,
+    core_module_path,
+    key_of_wrapper,
+    wrapper_pattern,
+)
 
 
 @dataclass(frozen=True)
@@ -94,11 +81,11 @@ class Project:
 
 def load_project(root: Path) -> Project:
     """Read every asset of the project at `root` from its core modules and wrappers."""
-    core_keys = {path.stem for path in _layer_files(root / CORE_DIR, "{layer}_*.py")}
+    core_keys = {path.stem for layer in LAYERS for path in (root / CORE_DIR).glob(f"{layer}_*.py")}
     wrapper_keys = {
-        path.stem.removeprefix("run_")
+        key_of_wrapper(path)
         for layer in LAYERS
-        for path in (root / ASSETS_DIR / layer).glob(f"run_{layer}_*.py")
+        for path in (root / ASSETS_DIR / layer).glob(wrapper_pattern(layer))
     }
     assets = {
         key: Asset(
@@ -107,13 +94,9 @@ def load_project(root: Path) -> Project:
             has_core_module=key in core_keys,
             has_wrapper=key in wrapper_keys,
         )
-        for key in sorted(core_keys | wrapper_keys, key=lambda key: (layer_rank(key), key))
+        for key in by_layer(core_keys | wrapper_keys)
     }
     return Project(root=root, assets=assets)
-
-
-def _layer_files(folder: Path, pattern: str) -> list[Path]:
-    return [path for layer in LAYERS for path in folder.glob(pattern.format(layer=layer))]
 
 
 def declared_upstreams(core_module: Path) -> list[str] | None:

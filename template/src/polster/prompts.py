@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from polster.errors import PolsterError
+from medallion.errors import PolsterError
 
 
 def can_ask() -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from polster.medallion import COMPUTE_FUNCTION
+from medallion.layers import COMPUTE_FUNCTION
 
 LINE_LENGTH = 100
 INDENT = "    "
@@ -39,7 +39,7 @@ QUALITY_EXAMPLE = """\
 # every table written; on silver and gold a failed check stops everything downstream.
 # SCHEMA is a contract: a frame with other columns or types is refused before writing.
 #
-# from core.quality import accepted_values, expect, in_range, min_rows, not_null, unique
+# from medallion.quality import accepted_values, expect, in_range, min_rows, not_null, unique
 #
 # CHECKS = [not_null("id"), unique("id"), min_rows(1)]
 # SCHEMA = {"id": pl.Int64, "value": pl.String}
@@ -91,7 +91,7 @@ def wrapper_source(layer: str, name: str) -> str:
     return (
         f'"""Dagster asset for src/core/{key}.py."""\n\n'
         f"from core import {key}\n"
-        "from orchestration.utils import medallion_asset\n\n"
+        "from orchestration.asset_factory import medallion_asset\n\n"
         f"asset = medallion_asset({key}.{COMPUTE_FUNCTION[layer]})\n"
     )
 

@@ -7,15 +7,17 @@ version is itself a new commit: nothing is ever lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
-from core.settings import SettingsError
 from core.storage import StorageError, TableStore, default_store
-from polster.errors import PolsterError
-from polster.medallion import REJECTED_SUFFIX
+from medallion.errors import PolsterError
+from medallion.layers import REJECTED_SUFFIX
+from medallion.quality import rejected_key
+from orchestration.text_table import text_table
 from polster.project import Project
 
 
@@ -36,13 +38,6 @@ def table_key(project: Project, reference: str) -> str:
     return project.resolve(base) + (REJECTED_SUFFIX if rejected else "")
 
 
-def open_store() -> TableStore:
-    try:
-        return default_store()
-    except SettingsError as error:
-        raise PolsterError(str(error)) from None
-
-
 def written_by(commit: dict) -> str:
     if "polster_restored_version" in commit:
         return f"restore of version {commit['polster_restored_version']}"
@@ -51,25 +46,22 @@ def written_by(commit: dict) -> str:
 
 def history(store: TableStore, key: str, limit: int) -> list[Version]:
     """The newest `limit` versions of the table, newest first."""
-    try:
-        commits = store.history(key, limit)
-        versions = []
-        for commit in commits:
-            metrics = commit.get("operationMetrics", {})
-            rows = metrics.get("num_added_rows")
-            if commit.get("operation") != "WRITE" or rows is None:
-                rows = count_rows(store, key, commit["version"])
-            versions.append(
-                Version(
-                    version=commit["version"],
-                    written_at=datetime.fromtimestamp(commit["timestamp"] / 1000),
-                    operation=commit.get("operation", "-"),
-                    written_by=written_by(commit),
-                    rows=rows,
-                )
+    commits = store.history(key, limit)
+    versions = []
+    for commit in commits:
+        metrics = commit.get("operationMetrics", {})
+        rows = metrics.get("num_added_rows")
+        if commit.get("operation") != "WRITE" or rows is None:
+            rows = count_rows(store, key, commit["version"])
+        versions.append(
+            Version(
+                version=commit["version"],
+                written_at=datetime.fromtimestamp(commit["timestamp"] / 1000),
+                operation=commit.get("operation", "-"),
+                written_by=written_by(commit),
+                rows=rows,
             )
-    except StorageError as error:
-        raise PolsterError(str(error)) from None
+        )
     return versions
 
 
@@ -78,14 +70,19 @@ def count_rows(store: TableStore, key: str, version: int) -> int:
 
 
 def format_history(key: str, versions: list[Version]) -> str:
-    lines = [f"{key}: {len(versions)} version(s), newest first", ""]
-    lines.append(f"{'version':>7}  {'written at':<19}  {'operation':<9}  {'rows':>12}  written by")
-    lines += [
-        f"{entry.version:>7}  {entry.written_at:%Y-%m-%d %H:%M:%S}  {entry.operation:<9}  "
-        f"{entry.rows:>12,}  {entry.written_by}"
+    rows = [
+        (
+            str(entry.version),
+            f"{entry.written_at:%Y-%m-%d %H:%M:%S}",
+            entry.operation,
+            f"{entry.rows:,}",
+            entry.written_by,
+        )
         for entry in versions
     ]
-    return "\n".join(lines)
+    headers = ("version", "written at", "operation", "rows", "written by")
+    table = text_table(headers, rows, right={0, 3})
+    return f"{key}: {len(versions)} version(s), newest first\n\n{table}"
 
 
 def preview(store: TableStore, key: str, version: int | None, limit: int) -> str:
@@ -93,12 +90,9 @@ def preview(store: TableStore, key: str, version: int | None, limit: int) -> str
     if limit < 1:
         msg = f"--limit {limit}: show at least one row"
         raise PolsterError(msg)
-    try:
-        table = store.read(key, version)
-        rows = table.select(pl.len()).collect().item()
-        head = table.head(limit).collect()
-    except StorageError as error:
-        raise PolsterError(str(error)) from None
+    table = store.read(key, version)
+    rows = table.select(pl.len()).collect().item()
+    head = table.head(limit).collect()
     which = f"version {version}" if version is not None else "latest version"
     with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=40, tbl_width_chars=160):
         return f"{key} ({which}): {rows:,} rows, showing {head.height}\n{head}"
@@ -106,7 +100,17 @@ def preview(store: TableStore, key: str, version: int | None, limit: int) -> str
 
 def restore(store: TableStore, key: str, version: int) -> int:
     """Restore `version` of the table as a new version; returns the new version number."""
-    try:
-        return store.restore(key, version)
-    except StorageError as error:
-        raise PolsterError(str(error)) from None
+    return store.restore(key, version)
+
+
+def purge(keys: Sequence[str]) -> Iterator[str]:
+    """Delete the tables of `keys` with their quarantined rows; yields each deleted table."""
+    store = default_store()
+    for table in [table for key in keys for table in (key, rejected_key(key))]:
+        try:
+            deleted = store.delete(table)
+        except (StorageError, OSError) as error:
+            msg = f"the files are removed, but the table {table} could not be deleted: {error}"
+            raise StorageError(msg) from error
+        if deleted:
+            yield store.uri(table)

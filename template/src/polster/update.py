@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from polster.errors import PolsterError
+from medallion.errors import PolsterError
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_STYLES = ("inline", "rej")

@@ -6,9 +6,10 @@ A core module may declare, beside its compute function:
     SCHEMA = {"order_id": pl.String, "quantity": pl.Int64}
 
 Dagster turns every check into an asset check (blocking on silver and gold: a failure
-stops everything downstream), and the storage refuses to write a frame that breaks
-SCHEMA. A silver function can also return `quarantine(frame, rules)`: the rows a rule
-rejects go to a companion table with the reason, instead of disappearing.
+stops everything downstream), and a frame that breaks SCHEMA is refused before it is
+written (medallion.declaration.compute_output). A silver function can also return
+`quarantine(frame, rules)`: the rows a rule rejects go to a companion table with the
+reason, instead of disappearing.
 Everything here is pure Polars: no Dagster, no I/O.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from polster.medallion import REJECTED_SUFFIX
+from medallion.layers import REJECTED_SUFFIX
 
 REASON_COLUMN = "rejected_reason"
 SAMPLE_ROWS = 5

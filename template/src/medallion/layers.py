@@ -11,16 +11,18 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from medallion.errors import PolsterError
+
 LAYERS = ("bronze", "silver", "gold")
 UPSTREAM_LAYER = {"bronze": None, "silver": "bronze", "gold": "silver"}
 COMPUTE_FUNCTION = {"bronze": "extract", "silver": "transform", "gold": "aggregate"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-# `silver_orders__rejected` holds the rows silver_orders quarantined (core.quality).
+# `silver_orders__rejected` holds the rows silver_orders quarantined (medallion.quality).
 REJECTED_SUFFIX = "__rejected"
 MAX_NAME_LENGTH = 48
 
 
-class LayerRuleError(ValueError):
+class LayerRuleError(PolsterError, ValueError):
     """The asset graph breaks one or more medallion rules."""
 
 
@@ -78,6 +80,11 @@ def layer_rank(key: str) -> int:
     """Position of a key's layer in LAYERS (keys outside the medallion come last)."""
     layer = layer_of(key)
     return LAYERS.index(layer) if layer else len(LAYERS)
+
+
+def by_layer(keys: Iterable[str]) -> list[str]:
+    """Asset keys in pipeline order: bronze first, then silver, then gold, each by name."""
+    return sorted(keys, key=lambda key: (layer_rank(key), key))
 
 
 def find_violations(graph: Mapping[str, Iterable[str]]) -> list[Violation]:

@@ -3,7 +3,7 @@
 An asset's key is the file name of its core module (`src/core/silver_orders.py`
 declares `silver_orders`), and its upstream assets are the parameter names of its
 compute function (`def transform(bronze_orders)`). Its module may also declare
-`CHECKS` (a list of core.quality checks) and `SCHEMA` (column -> Polars type), the
+`CHECKS` (a list of medallion.quality checks) and `SCHEMA` (column -> Polars type), the
 contract every table it writes must meet. Declared once, read everywhere.
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from core.quality import Check, Quarantined, duplicate_check_names, schema_violations
+from medallion.errors import PolsterError
+from medallion.quality import Check, Quarantined, duplicate_check_names, schema_violations
 
 
 def asset_key_of(compute: Callable[..., object]) -> str:
@@ -28,20 +29,20 @@ def upstream_keys_of(compute: Callable[..., object]) -> list[str]:
     return list(inspect.signature(compute).parameters)
 
 
-class SchemaContractError(ValueError):
+class SchemaContractError(PolsterError, ValueError):
     """A frame does not match the SCHEMA its module declares; nothing was written."""
 
 
-class DeclarationError(ValueError):
+class DeclarationError(PolsterError, ValueError):
     """A core module declares CHECKS or SCHEMA in a form Polster cannot use."""
 
 
 def declared_checks(module: ModuleType, key: str) -> list[Check]:
-    """The CHECKS of the core module of `key`: core.quality checks with distinct names."""
+    """The CHECKS of the core module of `key`: medallion.quality checks with distinct names."""
     checks = list(getattr(module, "CHECKS", ()))
     if not all(isinstance(check, Check) for check in checks):
         msg = (
-            f"CHECKS in src/core/{key}.py must be a list of checks from core.quality, "
+            f"CHECKS in src/core/{key}.py must be a list of checks from medallion.quality, "
             "e.g. CHECKS = [not_null('id'), unique('id')]"
         )
         raise DeclarationError(msg)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import dagster as dg
 
 from core.storage import Output
-from polster.declaration import asset_key_of, compute_output, upstream_keys_of
-from polster.medallion import split_key
+from medallion.declaration import asset_key_of, compute_output, upstream_keys_of
+from medallion.layers import split_key
 
 
 def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> dg.AssetsDefinition:
