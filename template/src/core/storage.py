@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
+from urllib.parse import unquote
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
@@ -45,6 +46,18 @@ class WrittenTable:
     sample_uri: str | None = None  # the local sample written beside an ADLS table
     fallback_reason: str | None = None  # why the table went to local storage instead
     rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
+
+
+class LocalDeltaTable(DeltaTable):
+    """A Delta table on a local disk, whose data files Polars can open whatever the path.
+
+    delta-rs percent-encodes the file paths it lists (`my shop` becomes `my%20shop`), and
+    Polars' scan_delta opens those paths as they are: under a folder with a space, every
+    read failed. Local paths are plain paths, so they are decoded here.
+    """
+
+    def file_uris(self, partition_filters: Any = None) -> list[str]:
+        return [unquote(uri) for uri in super().file_uris(partition_filters)]
 
 
 @dataclass(frozen=True)
@@ -183,7 +196,7 @@ class TableStore:
         """The Delta table of `key` at `version` (default: the latest)."""
         uri = self.uri(key)
         try:
-            return self._call(f"read {key}", lambda: DeltaTable(uri, version, self._delta_options))
+            return self._call(f"read {key}", lambda: self._open(uri, version))
         except TableNotFoundError:
             msg = (
                 f"{key} has no table at {uri} yet: materialize it first "
@@ -209,7 +222,7 @@ class TableStore:
             # A changed schema replaces the old one; older versions keep theirs.
             delta_write_options={"schema_mode": "overwrite", "commit_properties": commit},
         )
-        table = DeltaTable(uri, storage_options=self._delta_options)
+        table = self._open(uri)
         written = pl.scan_delta(table, storage_options=self._polars_options)
         return WrittenTable(
             key=key,
@@ -218,6 +231,10 @@ class TableStore:
             row_count=written.select(pl.len()).collect().item(),
             schema=written.collect_schema(),
         )
+
+    def _open(self, uri: str, version: int | None = None) -> DeltaTable:
+        kind = DeltaTable if self.remote else LocalDeltaTable
+        return kind(uri, version, self._delta_options)
 
     def _call(self, action: str, operation: Any) -> Any:
         """Run an operation on remote storage, turning I/O failures into one clear message."""
