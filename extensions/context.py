@@ -1,8 +1,9 @@
 """Jinja extensions for the Polster template: derived names and answer validators.
 
-Everything here is a pure function, registered as a Jinja filter, plus one
-ContextHook that adds the derived names to every rendering. Anything that asks
-the outside world (git) fails soft, with a visible placeholder.
+The filters are pure functions of the answers. The one ContextHook adds the derived
+names to every rendering, and facts it asks the outside world for (git's identity and
+work tree, whether uv is installed); those look-ups fail soft, with a visible
+placeholder.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ RESERVED_NAMES = frozenset(
         "azure-identity",
         "core",
         "dagster",
+        "dagster-dg-cli",
         "dagster-webserver",
         "deltalake",
+        "medallion",
         "numpy",
         "orchestration",
         "polars",
         "polster",
+        "pre-commit",
+        "pre-commit-hooks",
         "pytest",
         "python-dotenv",
         "ruff",
@@ -143,7 +148,7 @@ def inside_git_repository(path: Path) -> bool:
 
 
 class PolsterFilters(Extension):
-    """Registers the pure functions above as Jinja filters."""
+    """Registers the validators and name derivations above as Jinja filters."""
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)

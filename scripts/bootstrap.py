@@ -63,14 +63,17 @@ def commit(checkout: Path, message: str) -> None:
     subprocess.run(["git", "commit", "--quiet", "-m", message], cwd=checkout, check=True, env=env)
 
 
+# The answers of copier.yml's storage_backend and ci_platform (tests/test_template_guards.py).
+STORAGE_BACKENDS = ("local", "adls")
+CI_PLATFORMS = ("github", "azure-devops", "gitlab", "none")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--template-url", required=True, help="git URL of the Polster template")
     parser.add_argument("--project-name", required=True, help="usually the repository's name")
-    parser.add_argument("--storage-backend", default="local", choices=("local", "adls"))
-    parser.add_argument(
-        "--ci-platform", default="github", choices=("github", "azure-devops", "gitlab", "none")
-    )
+    parser.add_argument("--storage-backend", default="local", choices=STORAGE_BACKENDS)
+    parser.add_argument("--ci-platform", default="github", choices=CI_PLATFORMS)
     parser.add_argument("--adls-account-name", default="")
     parser.add_argument("--adls-container", default="")
     parser.add_argument("--vcs-ref", default=None, help="template version (default: latest)")
