@@ -7,9 +7,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
 import copier
+import polars as pl
 import pytest
+from deltalake import DeltaTable
 
 from bench.project import snapshot_template
 
@@ -142,3 +145,15 @@ def make(project: Path, target: str, check: bool = True, **variables: str):
     assignments = [f"{name}={value}" for name, value in variables.items()]
     command = ["make", "--no-print-directory", target, f"PYTHON={PYTHON}", *assignments]
     return run(command, project, check=check, env=project_env(project))
+
+
+class _PlainPathTable(DeltaTable):
+    """delta-rs percent-encodes local file paths; Polars opens them as they are."""
+
+    def file_uris(self, partition_filters=None):
+        return [unquote(uri) for uri in super().file_uris(partition_filters)]
+
+
+def read_table(path: Path, version: int | None = None) -> pl.DataFrame:
+    """A local Delta table as a frame, also under a folder whose name has a space."""
+    return pl.scan_delta(_PlainPathTable(str(path), version)).collect()

@@ -81,9 +81,11 @@ def test_bad_bronze_data_fails_a_blocking_silver_check_and_blocks_gold(project):
     statuses = {asset["asset"]: asset["status"] for asset in report["assets"]}
     assert statuses == {
         "bronze_example": "materialized",
-        "silver_example": "materialized",
+        "silver_example": "failed",  # audited before publishing: nothing was published
         "gold_example": "not run",
     }
+    assert not (project / "data/silver/example").exists()
+    assert not (project / "data/silver/example__rejected").exists()
 
 
 def test_a_failing_bronze_check_only_warns(project):

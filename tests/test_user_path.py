@@ -14,10 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import copier
-import polars as pl
 import pytest
 
-from tests.conftest import GENERATED_TESTS, git, isolated_env, run
+from tests.conftest import GENERATED_TESTS, git, isolated_env, read_table, run
 from tests.readme_commands import all_commands, is_server, port_of
 
 # What the Dagster UI must report: the code location loaded, schedule and sensor running.
@@ -39,7 +38,8 @@ pytestmark = pytest.mark.xdist_group("user_path")
 @pytest.fixture(scope="module")
 def project(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copied like a user would: tasks on (uv sync, git init + first commit)."""
-    destination = tmp_path_factory.mktemp("user") / "shop_pipeline"
+    # A folder such as a Windows home folder: a space, parentheses, non-ASCII letters.
+    destination = tmp_path_factory.mktemp("user") / "Jane Doe (data) — ü" / "shop pipeline"
     copier.run_copy(str(template_src), destination, defaults=True, unsafe=True, vcs_ref="HEAD")
     return destination
 
@@ -139,7 +139,7 @@ def test_pipeline_run_materializes_gold_and_status_lists_every_asset(project):
     for key in ("bronze_example", "silver_example", "gold_example"):
         (line,) = [line for line in status.splitlines() if line.startswith(key)]
         assert "never" not in line
-    gold = pl.read_delta(str(project / "data" / "gold" / "example"))
+    gold = read_table(project / "data" / "gold" / "example")
     # 28 days x 5 countries once cleaned; a pair without valid orders has no row.
     assert (gold["order_date"].n_unique(), gold["country"].n_unique()) == (28, 5)
     assert gold["revenue"].sum() > 0

@@ -18,11 +18,16 @@ def test_assets_follow_the_layer_rules():
 
 
 def test_each_asset_is_grouped_by_its_layer():
-    graph = loaded_definitions().resolve_asset_graph()
-    for key in graph.get_all_asset_keys():
-        layer, _ = split_key(key.to_user_string())
-        assert layer in LAYERS
-        assert graph.get(key).group_name == layer
+    for asset in loaded_definitions().assets or []:
+        groups = (
+            asset.group_names_by_key
+            if isinstance(asset, dg.AssetsDefinition)
+            else {asset.key: asset.group_name}
+        )
+        for key, group in groups.items():
+            layer, _ = split_key(key.to_user_string())
+            assert layer in LAYERS
+            assert group == layer, f"{key.to_user_string()} is in group {group}, not {layer}"
 
 
 def test_definitions_load():

@@ -1,40 +1,53 @@
 """Run one core module on its own, without Dagster.
 
 `python src/core/silver_example.py` reads the module's upstream tables, runs its
-compute function and writes its table, through the same storage as Dagster.
+compute function and publishes its table, through the same path as Dagster
+(core.materialize: audited before it is published).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from traceback import extract_tb, print_exception
+from typing import NoReturn
 
-from core.storage import Output, TableStore, WrittenTable, default_store
-from medallion.declaration import asset_key_of, checks_of, compute_output, upstream_keys_of
-from medallion.errors import PolsterError
+from core.materialize import materialize
+from core.paths import PROJECT_ROOT
+from core.storage import AuditError, Output, TableStore, WrittenTable, default_store
+from medallion.declaration import asset_key_of
+from medallion.errors import PolsterError, code_location, first_line
 from medallion.layers import split_key
-from medallion.quality import CheckOutcome, evaluate
+from medallion.quality import CheckOutcome
 
 
 def run(compute: Callable[..., Output], store: TableStore | None = None) -> WrittenTable:
     """Materialize the asset that `compute` declares and return what was written."""
-    store = store or default_store()
-    inputs = {key: store.read(key) for key in upstream_keys_of(compute)}
-    return store.write(asset_key_of(compute), compute_output(compute, inputs))
+    return materialize(compute, store or default_store())
 
 
-def main(compute: Callable[..., Output]) -> None:
+def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> None:
     """Command-line entry point of a core module: run it, report, exit 1 on error.
 
-    The module's CHECKS run on the written table too; a failed blocking one exits 1.
+    The module's CHECKS run on the rows before they are published; a failed blocking one
+    publishes nothing and exits 1. Every error is one line; --verbose adds its traceback.
     """
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    verbose = "--verbose" in arguments
+    key = asset_key_of(compute)
     try:
-        store = default_store()
-        written = run(compute, store)
-        outcomes = evaluate(store.read(written.key), checks_of(compute))
+        written = run(compute)
+    except AuditError as failed:
+        report_checks(key, failed.outcomes)
+        fail(failed, verbose)
     except PolsterError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
+        fail(error, verbose)
+    except Exception as error:  # the asset's own code failed: say where, in one line
+        frames = [(frame.filename, frame.lineno or 0) for frame in extract_tb(error.__traceback__)]
+        where = code_location(frames, PROJECT_ROOT)
+        at = f" (at {where})" if where else ""
+        message = f"{key} failed{at}: {type(error).__name__}: {first_line(str(error))}"
+        fail(error, verbose, message + ". Run again with --verbose for the traceback")
     print(
         f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
         f"(Delta version {written.version})"
@@ -43,11 +56,19 @@ def main(compute: Callable[..., Output]) -> None:
         print(f"  rejected {written.rejected.row_count:,} rows to {written.rejected.uri}")
     if written.sample_uri:
         print(f"  local sample: {written.sample_uri}")
-    if report_checks(written.key, outcomes):
-        raise SystemExit(1)
+    for note in written.notes:
+        print(f"  note: {note}")
+    report_checks(written.key, written.outcomes)
 
 
-def report_checks(key: str, outcomes: list[CheckOutcome]) -> bool:
+def fail(error: BaseException, verbose: bool, message: str | None = None) -> NoReturn:
+    if verbose:
+        print_exception(error)
+    print(f"error: {message or error}", file=sys.stderr)
+    raise SystemExit(1) from None
+
+
+def report_checks(key: str, outcomes: Sequence[CheckOutcome]) -> bool:
     """Print one line per check; True when a blocking check failed."""
     layer, _ = split_key(key)
     blocked = False

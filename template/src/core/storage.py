@@ -1,37 +1,82 @@
 """The only code that reads or writes tables: one Delta Lake table per asset.
 
-A table lives at `<root>/<layer>/<name>`. Every write is one atomic Delta commit
-that keeps earlier versions (time travel) and records which run wrote it; every
-read is lazy, so Polars pushes projections and filters down to the files.
+A table lives at `<root>/<layer>/<name>`. Every write is write -> audit -> publish: the
+data files first, then the checks on exactly those rows, then one atomic Delta commit
+that records which run wrote it; a refused write publishes nothing. Earlier versions are
+kept (time travel). Every read is lazy, so Polars pushes projections and filters down to
+the files.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
+from filelock import FileLock, Timeout
 
-from core import adls
+from core import adls, publish
+from core.locks import lock_path, table_lock
+from core.paths import STATE_DIR
 from core.settings import Settings, get_settings
 from medallion.errors import PolsterError
-from medallion.layers import split_key
-from medallion.quality import Quarantined, rejected_key
+from medallion.layers import REJECTED_SUFFIX, layer_of, split_key
+from medallion.quality import Check, CheckOutcome, Quarantined, evaluate, rejected_key
 
 Frame = pl.DataFrame | pl.LazyFrame
 Output = Frame | Quarantined  # what a compute function may return
 log = logging.getLogger("polster.storage")
+PREVIEW_ROWS = 5
+RECENT_COMMITS = 20  # how far back a write looks for the commits of interrupted writes
 
 
 class StorageError(PolsterError, RuntimeError):
     """A table cannot be read or written; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What a new version must pass before it is published."""
+
+    checks: Sequence[Check] = ()
+    allow_empty: bool = True  # False: a result without rows is refused (bronze's default)
+
+    def run(self, key: str, rows: pl.LazyFrame) -> tuple[list[CheckOutcome], list[str]]:
+        """The outcome of every check on `rows`, and why they may not be published."""
+        layer = layer_of(key) or "bronze"
+        outcomes = evaluate(rows, self.checks)
+        refusals = [
+            f"blocking check {outcome.check.name} failed: {outcome.summary}"
+            for outcome in outcomes
+            if outcome.check.blocks(layer) and not outcome.passed
+        ]
+        if not self.allow_empty and rows.select(pl.len()).collect().item() == 0:
+            refusals.append(
+                f"the result has no rows (if that is fine, set ALLOW_EMPTY = True in "
+                f"src/core/{key}.py)"
+            )
+        return outcomes, refusals
+
+
+class AuditError(StorageError):
+    """A new version failed its audit: nothing was published, the previous one is current."""
+
+    def __init__(self, message: str, outcomes: Sequence[CheckOutcome]) -> None:
+        super().__init__(message)
+        self.outcomes = list(outcomes)
 
 
 @dataclass(frozen=True)
@@ -43,9 +88,12 @@ class WrittenTable:
     version: int
     row_count: int
     schema: pl.Schema
+    outcomes: tuple[CheckOutcome, ...] = ()  # the audit's checks, on the rows published
+    preview: pl.DataFrame | None = None  # the first rows, read from the file just written
     sample_uri: str | None = None  # the local sample written beside an ADLS table
     fallback_reason: str | None = None  # why the table went to local storage instead
     rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
+    notes: tuple[str, ...] = ()  # what the write repaired or cleaned up on its way
 
 
 class LocalDeltaTable(DeltaTable):
@@ -108,6 +156,9 @@ class TableStore:
     sample: TableStore | None = None
     sample_size: int = 50
     fallback: TableStore | None = None
+    # Locks and the journal of writes in progress (.polster/ in the project).
+    state_dir: Path = STATE_DIR
+    lock_timeout: float = 600.0
 
     def uri(self, key: str) -> str:
         layer, name = split_key(key)
@@ -120,6 +171,8 @@ class TableStore:
 
     def read(self, key: str, version: int | None = None) -> pl.LazyFrame:
         """The table of `key` (its latest version unless one is given), lazily."""
+        if key.endswith(REJECTED_SUFFIX) and version is None:
+            self._repair_if_idle(key.removesuffix(REJECTED_SUFFIX))
         try:
             table = self._table(key, version)
         except StorageError:
@@ -129,22 +182,32 @@ class TableStore:
             raise
         return pl.scan_delta(table, storage_options=self._polars_options)
 
-    def write(self, key: str, frame: Output, run_id: str | None = None) -> WrittenTable:
-        """Replace the table of `key` with `frame` in one commit, keeping older versions.
+    def write(
+        self, key: str, output: Output, run_id: str | None = None, audit: Audit | None = None
+    ) -> WrittenTable:
+        """Publish `output` as the next version of the table of `key`: write, audit, commit.
 
-        For a Quarantined output, the rejected rows are written first, to the
-        `<key>__rejected` table, so that no row is ever dropped without a trace.
+        The data files are written first, then audited (`audit`: the module's CHECKS on
+        exactly these rows; an empty bronze result), and only then committed, in one Delta
+        commit that records the run. A blocking failure raises AuditError and publishes
+        nothing: the previous version stays current and the files are deleted.
+
+        For a Quarantined output, the rejected rows go to the `<key>__rejected` table,
+        committed just before the kept rows; both commits carry the same write id, so that
+        a crash between them is detected, and repaired, by the next write or read.
+        One write of a table at a time: a second process waits for the first (a lock).
         """
-        if isinstance(frame, Quarantined):
-            rejected = self.write(rejected_key(key), frame.rejected, run_id)
-            return replace(self.write(key, frame.kept, run_id), rejected=rejected)
+        audit = audit or Audit()
         try:
-            written = self._call(f"write {key}", lambda: self._write(key, frame, run_id))
+            with self._locked(key):
+                written = self._call(
+                    f"write {key}", lambda: self._publish(key, output, run_id, audit)
+                )
         except StorageError as error:
-            if self.fallback is None:
+            if self.fallback is None or isinstance(error, AuditError):
                 raise
             log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
-            written = self.fallback.write(key, frame, run_id)
+            written = self.fallback.write(key, output, run_id, audit)
             return replace(written, fallback_reason=str(error))
         if self.sample is not None:
             head = self.read(key, version=written.version).head(self.sample_size)
@@ -158,10 +221,8 @@ class TableStore:
         if self.remote is None:
             shutil.rmtree(self.uri(key))
         else:
-            path = self.uri(key).removeprefix("abfss://").replace("@", "/", 1)
-            container, _, rest = path.partition("/")
-            blob_path = f"{container}/{rest.partition('/')[2]}"
             filesystem = self.remote.filesystem()
+            blob_path = _blob_path(self.uri(key))
             self._call(f"delete {key}", lambda: filesystem.rm(blob_path, recursive=True))
         return True
 
@@ -210,27 +271,219 @@ class TableStore:
             msg = f"{key} has no version {version}: its versions are 0 to {newest}"
             raise StorageError(msg) from None
 
-    def _write(self, key: str, frame: Frame, run_id: str | None) -> WrittenTable:
+    @contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        with table_lock(self.state_dir / "locks", self.uri(key), key, self.lock_timeout):
+            yield
+
+    def _publish(self, key: str, output: Output, run_id: str | None, audit: Audit) -> WrittenTable:
+        """Write -> audit -> publish, under the table's lock."""
+        notes = self._recover(key)
+        write_id = publish.new_write_id()
+        parts: dict[str, Frame] = {key: output}
+        if isinstance(output, Quarantined):
+            parts = {key: output.kept, rejected_key(key): output.rejected}
+        journal = self._journal(write_id, {part: self.uri(part) for part in parts})
+        staged: dict[str, publish.StagedFile] = {}
+        try:
+            for part, frame in parts.items():
+                staged[part] = self._stage(part, frame, write_id)
+            kept = staged[key]
+            outcomes, refusals = audit.run(key, self._scan(kept.uri))
+            if refusals:
+                current = self._current_version(key)
+                stays = f"version {current} stays current" if current is not None else "no table"
+                msg = (
+                    f"{key} was not published: {'; '.join(refusals)}. Nothing was written "
+                    f"({stays}); fix the data or the logic in src/core/{key}.py"
+                )
+                raise AuditError(msg, outcomes)
+            metadata = {**_commit_metadata(key, run_id), "polster_write": write_id}
+            if len(parts) > 1:
+                metadata["polster_unit"] = write_id  # kept and rejected: one unit
+            versions = {
+                part: self._commit(part, file, {**metadata, "polster_asset": part})
+                for part, file in reversed(staged.items())  # rejected first, kept last
+            }
+        except BaseException:
+            for file in staged.values():
+                self._delete_file(file.uri)
+            self._delete_file(journal.as_posix(), local=True)
+            raise
+        self._delete_file(journal.as_posix(), local=True)
+        written = {
+            part: WrittenTable(
+                key=part,
+                uri=self.uri(part),
+                version=versions[part],
+                row_count=file.rows,
+                schema=file.schema,
+                preview=self._scan(file.uri).head(PREVIEW_ROWS).collect(),
+            )
+            for part, file in staged.items()
+        }
+        return replace(
+            written[key],
+            outcomes=tuple(outcomes),
+            rejected=written.get(rejected_key(key)),
+            notes=tuple(notes),
+        )
+
+    def _stage(self, key: str, frame: Frame, write_id: str) -> publish.StagedFile:
+        """Stream `frame` into a new data file in the table's folder; no version sees it yet."""
+        lazy = frame.lazy()
+        schema = lazy.collect_schema()
+        if not schema:
+            msg = f"{key} returned a frame without columns: return at least one column"
+            raise StorageError(msg)
+        unstorable = publish.unstorable_columns(schema)
+        if unstorable:
+            msg = (
+                f"{key} cannot be stored: column(s) {', '.join(unstorable)} have no Delta Lake "
+                f"type. Convert them in src/core/{key}.py (e.g. .cast(pl.String)); nothing "
+                "was written"
+            )
+            raise StorageError(msg)
+        lazy = publish.storable(lazy, schema)
+        schema = lazy.collect_schema()
+        folder = self.uri(key)
+        if self.remote is None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        name = publish.data_file_name(write_id)
+        uri = f"{folder}/{name}"
+        # Streamed batch by batch: memory does not grow with the table. Like every Parquet
+        # write, it does not keep row order: whoever needs an order sorts what they read.
+        lazy.sink_parquet(uri, storage_options=self._polars_options)
+        rows, stats = publish.file_statistics(self._scan(uri), schema)
+        size, modified_ms = self._file_info(uri)
+        return publish.StagedFile(name, uri, size, modified_ms, rows, schema, stats)
+
+    def _commit(self, key: str, file: publish.StagedFile, metadata: dict[str, str]) -> int:
+        """Commit one staged file as the table's next version; returns that version."""
         uri = self.uri(key)
-        commit = CommitProperties(custom_metadata=_commit_metadata(key, run_id))
-        # Streamed batch by batch. Like every Delta (Parquet) write, it does not keep row
-        # order: whoever needs an order sorts what they read.
-        frame.lazy().sink_delta(
-            uri,
-            mode="overwrite",
-            storage_options=self._delta_options,
-            # A changed schema replaces the old one; older versions keep theirs.
-            delta_write_options={"schema_mode": "overwrite", "commit_properties": commit},
+        metadata = {**metadata, "polster_rows": str(file.rows)}
+        try:
+            table: DeltaTable | None = self._open(uri)
+        except TableNotFoundError:
+            table = None
+        publish.commit(
+            uri, [file], file.schema, metadata, table=table, storage_options=self._delta_options
         )
-        table = self._open(uri)
-        written = pl.scan_delta(table, storage_options=self._polars_options)
-        return WrittenTable(
-            key=key,
-            uri=uri,
-            version=table.version(),
-            row_count=written.select(pl.len()).collect().item(),
-            schema=written.collect_schema(),
+        return 0 if table is None else table.version() + 1
+
+    def _current_version(self, key: str) -> int | None:
+        try:
+            return self._open(self.uri(key)).version()
+        except TableNotFoundError:
+            return None
+
+    def _scan(self, uri: str) -> pl.LazyFrame:
+        return pl.scan_parquet(uri, storage_options=self._polars_options)
+
+    # A journal of the writes in progress, so that a killed one is cleaned up after.
+
+    def _journal(self, write_id: str, tables: dict[str, str]) -> Path:
+        """Record the files a write is about to create, before it creates them."""
+        folder = self.state_dir / "pending"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {key: f"{uri}/{publish.data_file_name(write_id)}" for key, uri in tables.items()}
+        path = folder / f"{write_id}.json"
+        path.write_text(json.dumps({"write_id": write_id, "files": files}))
+        return path
+
+    def _recover(self, key: str) -> list[str]:
+        """Clean up after writes of `key` that were killed: their files, a split unit."""
+        notes = []
+        for path in sorted((self.state_dir / "pending").glob("*.json")):
+            try:
+                entry = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            files: dict[str, str] = entry["files"]
+            if key not in files or files[key] != f"{self.uri(key)}/{Path(files[key]).name}":
+                continue  # another table's write (or another store's)
+            for part, uri in files.items():
+                if not self._committed(part, entry["write_id"]):
+                    self._delete_file(uri)
+            path.unlink(missing_ok=True)
+            notes.append(f"removed the files of an interrupted write ({entry['write_id'][:8]})")
+        repaired = self._repair_unit(key)
+        return [*notes, *([repaired] if repaired else [])]
+
+    def _committed(self, key: str, write_id: str) -> bool:
+        try:
+            recent = self._open(self.uri(key)).history(RECENT_COMMITS)
+        except TableNotFoundError:
+            return False
+        return any(commit.get("polster_write") == write_id for commit in recent)
+
+    def _repair_unit(self, key: str) -> str | None:
+        """If a crash split kept and rejected rows between two runs, put them back together.
+
+        Rejected rows are committed first: after a crash between the two commits, the
+        rejected table is one write ahead. It is restored to the version of the unit the
+        kept table holds, as a new version that says so.
+        """
+        rejected = rejected_key(key)
+        try:
+            kept_table = self._open(self.uri(key))
+            rejected_table = self._open(self.uri(rejected))
+        except TableNotFoundError:
+            return None
+        unit = kept_table.history(1)[0].get("polster_unit")
+        latest = rejected_table.history(RECENT_COMMITS)
+        if unit is None or latest[0].get("polster_unit") == unit:
+            return None
+        match = next((commit for commit in latest if commit.get("polster_unit") == unit), None)
+        if match is None:
+            return None
+        metadata = {
+            "polster_asset": rejected,
+            "polster_restored_version": str(match["version"]),
+            "polster_unit": unit,
+            "polster_repaired": f"a crash left {rejected} one write ahead of {key}",
+        }
+        rejected_table.restore(
+            match["version"], commit_properties=CommitProperties(custom_metadata=metadata)
         )
+        note = (
+            f"repaired {rejected}: an interrupted write had left it ahead of {key}; "
+            f"restored version {match['version']}, which goes with {key}'s rows"
+        )
+        log.warning(note)
+        return note
+
+    def _repair_if_idle(self, key: str) -> None:
+        """Repair a split unit before it is read, unless a write of it is under way."""
+        lock = FileLock(lock_path(self.state_dir / "locks", self.uri(key), key))
+        try:
+            lock.acquire(timeout=0)
+        except (Timeout, OSError):
+            return
+        try:
+            self._call(f"read {key}", lambda: self._repair_unit(key))
+        finally:
+            lock.release()
+
+    def _file_info(self, uri: str) -> tuple[int, int]:
+        """Size in bytes and modification time in milliseconds of a data file."""
+        if self.remote is None:
+            stat = os.stat(uri)
+            return stat.st_size, int(stat.st_mtime * 1000)
+        info = self.remote.filesystem().info(_blob_path(uri))
+        return int(info["size"]), int(time.time() * 1000)
+
+    def _delete_file(self, uri: str, local: bool = False) -> None:
+        """Delete a file that no version references; a file already gone is fine."""
+        try:
+            if self.remote is None or local:
+                Path(uri).unlink(missing_ok=True)
+            else:
+                self.remote.filesystem().rm(_blob_path(uri))
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("could not delete %s (%s): polster vacuum removes it later", uri, error)
 
     def _open(self, uri: str, version: int | None = None) -> DeltaTable:
         kind = DeltaTable if self.remote else LocalDeltaTable
@@ -256,6 +509,12 @@ class TableStore:
     @property
     def _polars_options(self) -> dict[str, Any] | None:
         return self.remote.polars_options if self.remote else None
+
+
+def _blob_path(uri: str) -> str:
+    """`container/path` of an abfss://container@account.dfs.core.windows.net/path URI."""
+    container, _, rest = uri.removeprefix("abfss://").partition("@")
+    return f"{container}/{rest.partition('/')[2]}"
 
 
 def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:

@@ -3,8 +3,10 @@
 An asset's key is the file name of its core module (`src/core/silver_orders.py`
 declares `silver_orders`), and its upstream assets are the parameter names of its
 compute function (`def transform(bronze_orders)`). Its module may also declare
-`CHECKS` (a list of medallion.quality checks) and `SCHEMA` (column -> Polars type), the
-contract every table it writes must meet. Declared once, read everywhere.
+`CHECKS` (a list of medallion.quality checks), `SCHEMA` (column -> Polars type), the
+contract every table it writes must meet, and `ALLOW_EMPTY` (whether a result without
+rows may be published: by default not on bronze, where it means the source sent
+nothing). Declared once, read everywhere.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import polars as pl
+
 from medallion.errors import PolsterError
+from medallion.layers import layer_of
 from medallion.quality import Check, Quarantined, duplicate_check_names, schema_violations
 
 
@@ -61,14 +66,39 @@ def checks_of(compute: Callable[..., object]) -> list[Check]:
     return declared_checks(inspect.getmodule(compute), asset_key_of(compute))
 
 
+def allows_empty(compute: Callable[..., object]) -> bool:
+    """Whether a result without rows may be published (ALLOW_EMPTY; default: not on bronze)."""
+    key = asset_key_of(compute)
+    allowed = getattr(inspect.getmodule(compute), "ALLOW_EMPTY", layer_of(key) != "bronze")
+    if not isinstance(allowed, bool):
+        msg = f"ALLOW_EMPTY in src/core/{key}.py must be True or False, not {allowed!r}"
+        raise DeclarationError(msg)
+    return allowed
+
+
 def schema_of(compute: Callable[..., object]) -> dict[str, Any] | None:
     """The schema contract the compute function's module declares (SCHEMA), if any."""
     return getattr(inspect.getmodule(compute), "SCHEMA", None)
 
 
+class OutputTypeError(PolsterError, TypeError):
+    """A compute function returned something that is not a Polars frame."""
+
+
 def compute_output(compute: Callable[..., Any], inputs: dict[str, Any]) -> Any:
     """Run `compute` on its inputs and check the result against the declared SCHEMA."""
     output = compute(**inputs)
+    if not isinstance(output, pl.DataFrame | pl.LazyFrame | Quarantined):
+        key = asset_key_of(compute)
+        returned = (
+            "None" if output is None else f"a {type(output).__module__}.{type(output).__name__}"
+        )
+        msg = (
+            f"{key}: {compute.__name__}() returned {returned}; it must return a Polars frame "
+            f"(pl.DataFrame or pl.LazyFrame; pl.from_pandas(...) converts a pandas one). "
+            f"Fix the return statement in src/core/{key}.py"
+        )
+        raise OutputTypeError(msg)
     declared = schema_of(compute)
     if declared is not None:
         frame = output.kept if isinstance(output, Quarantined) else output

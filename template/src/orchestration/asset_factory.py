@@ -3,30 +3,40 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import dagster as dg
 
-from core.storage import Output
-from medallion.declaration import asset_key_of, compute_output, upstream_keys_of
+from core.materialize import materialize
+from core.storage import AuditError, Output
+from medallion.declaration import asset_key_of, checks_of, upstream_keys_of
 from medallion.layers import split_key
+from medallion.quality import schema_drift
+from orchestration.checks import check_result, check_specs
+from orchestration.io_manager import table_metadata
+
+TABLE_STORE = "table_store"  # the resource every medallion asset reads and writes through
 
 
 def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> dg.AssetsDefinition:
     """A Dagster asset for the core function `compute`.
 
     Its key, layer (group) and upstream assets all come from the core module:
-    the file name gives the key, the parameter names give the upstreams and the
-    docstring gives the description shown in the UI. Extra keyword arguments go
-    to `dg.asset` unchanged (partitions, owners, tags...).
+    the file name gives the key, the parameter names give the upstreams, the
+    docstring gives the description shown in the UI and CHECKS its asset checks.
+    Extra keyword arguments go to `dg.asset` unchanged (owners, tags...).
+
+    The checks run on the rows about to be published, before they are: a failed
+    blocking check fails the asset and leaves its previous version current.
     """
     key = asset_key_of(compute)
     layer, _ = split_key(key)
-    upstream_keys = upstream_keys_of(compute)
     settings: dict[str, object] = {
         "name": key,
         "group_name": layer,
-        "ins": {upstream: dg.AssetIn(key=upstream) for upstream in upstream_keys},
+        "deps": upstream_keys_of(compute),
+        "check_specs": check_specs(key, checks_of(compute)),
+        "required_resource_keys": {TABLE_STORE},
         "description": inspect.getdoc(compute),
         "kinds": {"polars", "deltalake"},
     }
@@ -40,8 +50,26 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     settings.update(asset_kwargs)
 
     @dg.asset(**settings)  # type: ignore[call-overload]
-    def _asset(**upstream_frames):  # no annotations: Dagster would type-check them
-        # The output must meet the module's SCHEMA, if it declares one, before it is written.
-        return compute_output(compute, upstream_frames)
+    def _asset(context) -> Iterator[object]:  # no annotation: Dagster checks its type
+        store = getattr(context.resources, TABLE_STORE)
+        # Bronze takes whatever the source sends: report how its columns changed.
+        before = store.schema(key) if layer == "bronze" else None
+        try:
+            written = materialize(compute, store, run_id=context.run.run_id)
+        except AuditError as failed:
+            for outcome in failed.outcomes:  # shown in the UI, failed ones included
+                yield check_result(key, layer, outcome)
+            raise dg.Failure(description=str(failed)) from None
+        for note in written.notes:
+            context.log.warning(f"{key}: {note}")
+        if written.fallback_reason:
+            context.log.warning(f"{key} went to local storage: {written.fallback_reason}")
+        drift = schema_drift(before, written.schema)
+        if drift:
+            context.log.warning(f"{key} schema drift since the last version: {'; '.join(drift)}")
+        yield dg.MaterializeResult(
+            metadata=table_metadata(written, drift),
+            check_results=[check_result(key, layer, outcome) for outcome in written.outcomes],
+        )
 
     return _asset

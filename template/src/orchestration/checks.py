@@ -1,36 +1,35 @@
-"""Dagster asset checks built from the CHECKS each core module declares.
+"""Dagster asset checks for the CHECKS each core module declares.
 
-All checks of one asset run in one step, over one lazy scan of the table just
-written. On silver and gold they block by default: when one fails, nothing
-downstream of the asset is materialized in that run, or later by automation.
+The checks run inside the asset's own step, on the rows about to be published (see
+core.storage: write -> audit -> publish), and are reported to Dagster from there. On
+silver and gold they block by default: when one fails, the table is not published and
+nothing downstream runs, in that run or later by automation.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Sequence
 
 import dagster as dg
-import polars as pl
 
-from medallion.declaration import declared_checks
 from medallion.layers import split_key
-from medallion.quality import CheckOutcome, evaluate
+from medallion.quality import Check, CheckOutcome
 from orchestration.io_manager import markdown_table
 
-# The step that runs an asset's checks is named after the asset: `silver_example_checks`.
-CHECKS_STEP_SUFFIX = "_checks"
 
-
-def is_checks_step(step_key: str) -> bool:
-    return step_key.endswith(CHECKS_STEP_SUFFIX)
-
-
-def asset_of_step(step_key: str) -> str:
-    """The asset key a step materializes or checks."""
-    return step_key.removesuffix(CHECKS_STEP_SUFFIX)
+def check_specs(key: str, checks: Sequence[Check]) -> list[dg.AssetCheckSpec]:
+    """What Dagster shows of each declared check before it has run."""
+    layer, _ = split_key(key)
+    return [
+        dg.AssetCheckSpec(
+            check.name, asset=key, description=check.description, blocking=check.blocks(layer)
+        )
+        for check in checks
+    ]
 
 
 def check_result(key: str, layer: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
+    """One check's outcome as Dagster records it: passed or not, how many rows fail, a sample."""
     blocking = outcome.check.blocks(layer)
     metadata: dict[str, dg.MetadataValue] = {
         "failing_rows": dg.MetadataValue.int(outcome.failing_rows),
@@ -47,30 +46,3 @@ def check_result(key: str, layer: str, outcome: CheckOutcome) -> dg.AssetCheckRe
         description=outcome.summary,
         metadata=metadata,
     )
-
-
-def medallion_checks(key: str) -> dg.AssetChecksDefinition | None:
-    """One multi-check for the asset `key`, or None when its module declares no CHECKS."""
-    # An invalid CHECKS list stops the definitions from loading, with a message.
-    checks = declared_checks(importlib.import_module(f"core.{key}"), key)
-    if not checks:
-        return None
-    layer, _ = split_key(key)
-    specs = [
-        dg.AssetCheckSpec(
-            check.name,
-            asset=key,
-            description=check.description,
-            blocking=check.blocks(layer),
-        )
-        for check in checks
-    ]
-
-    @dg.multi_asset_check(
-        specs=specs, name=f"{key}{CHECKS_STEP_SUFFIX}", ins={"table": dg.AssetIn(key)}
-    )
-    def _checks(table: pl.LazyFrame):
-        for outcome in evaluate(table, checks):
-            yield check_result(key, layer, outcome)
-
-    return _checks

@@ -8,15 +8,13 @@ whole asset graph is checked against the medallion layer rules before Dagster se
 
 from __future__ import annotations
 
-import importlib.util
-
 import dagster as dg
 
 from core.paths import PROJECT_ROOT
 from core.settings import get_settings
 from core.storage import TableStore, store_from_settings
 from medallion.layers import check_graph, layer_of
-from orchestration.checks import medallion_checks
+from orchestration.asset_factory import TABLE_STORE
 from orchestration.io_manager import DeltaTableIOManager
 
 
@@ -34,22 +32,13 @@ def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
     return graph
 
 
-def has_core_module(key: str) -> bool:
-    return layer_of(key) is not None and importlib.util.find_spec(f"core.{key}") is not None
-
-
 def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     """All assets with their checks, the bronze schedule and the automation sensor."""
     settings = get_settings()
+    store = store or store_from_settings(settings)
     loaded = dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)
     graph = dependency_graph(loaded)
     check_graph(graph)
-    # The CHECKS declared next to each asset's logic, as Dagster asset checks.
-    checks = [
-        check
-        for key in graph
-        if has_core_module(key) and (check := medallion_checks(key)) is not None
-    ]
     schedules = []
     if any(layer_of(key) == "bronze" for key in graph):
         schedules.append(
@@ -67,10 +56,12 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     pipeline = dg.Definitions(
-        asset_checks=checks,
         schedules=schedules,
         sensors=[automation],
-        resources={"io_manager": DeltaTableIOManager(store or store_from_settings(settings))},
+        resources={
+            TABLE_STORE: dg.ResourceDefinition.hardcoded_resource(store),
+            "io_manager": DeltaTableIOManager(store),
+        },
     )
     return dg.Definitions.merge(loaded, pipeline)
 

@@ -6,38 +6,29 @@ import dagster as dg
 import polars as pl
 
 from core.storage import Output, TableStore, WrittenTable
-from medallion.layers import layer_of
-from medallion.quality import schema_drift
-
-PREVIEW_ROWS = 5
 
 
 class DeltaTableIOManager(dg.IOManager):
-    """Stores each asset as a Delta table and records what was written as metadata."""
+    """Delta tables for assets written with Dagster's inputs and outputs (`ins=`, `return`).
+
+    Medallion assets publish through core.materialize themselves (audited before they
+    are published); this IO manager serves any other asset of the defs folder, and
+    loads medallion tables for assets that take them as inputs.
+    """
 
     def __init__(self, store: TableStore) -> None:
         self.store = store
 
     def handle_output(self, context: dg.OutputContext, obj: Output) -> None:
-        key = context.asset_key.to_user_string()
-        # Bronze takes whatever the source sends: report how its columns changed.
-        before = self.store.schema(key) if layer_of(key) == "bronze" else None
-        written = self.store.write(key, obj, run_id=context.run_id)
-        if written.fallback_reason:
-            context.log.warning(f"{key} went to local storage: {written.fallback_reason}")
-        drift = schema_drift(before, written.schema)
-        if drift:
-            context.log.warning(f"{key} schema drift since the last version: {'; '.join(drift)}")
-        # After a fallback, this read finds the local table the same way.
-        preview = self.store.read(key, version=written.version).head(PREVIEW_ROWS).collect()
-        context.add_output_metadata(table_metadata(written, preview, drift))
+        written = self.store.write(context.asset_key.to_user_string(), obj, run_id=context.run_id)
+        context.add_output_metadata(table_metadata(written))
 
     def load_input(self, context: dg.InputContext) -> pl.LazyFrame:
         return self.store.read(context.asset_key.to_user_string())
 
 
 def table_metadata(
-    written: WrittenTable, preview: pl.DataFrame, drift: list[str] | None = None
+    written: WrittenTable, drift: list[str] | None = None
 ) -> dict[str, dg.MetadataValue]:
     """What the Dagster UI shows for a materialization: size, columns, preview, location,
     rows rejected to the quarantine table and, for bronze, schema drift."""
@@ -47,8 +38,9 @@ def table_metadata(
         "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=columns)),
         "dagster/uri": dg.MetadataValue.text(written.uri),
         "delta_version": dg.MetadataValue.int(written.version),
-        "preview": dg.MetadataValue.md(markdown_table(preview)),
     }
+    if written.preview is not None:
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(written.preview))
     if written.sample_uri:
         metadata["local_sample"] = dg.MetadataValue.text(written.sample_uri)
     if written.fallback_reason:

@@ -16,7 +16,6 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.checks import asset_of_step
 from orchestration.text_table import text_table as aligned
 
 
@@ -34,7 +33,8 @@ class CheckFailure:
 @dataclass
 class AssetSummary:
     asset: str
-    status: str = "not run"  # materialized | failed | not run (an upstream failed)
+    # materialized | failed (nothing published) | not run (an upstream failed)
+    status: str = "not run"
     rows_written: int | None = None
     rows_rejected: int | None = None
     checks_passed: list[str] = field(default_factory=list)
@@ -42,6 +42,11 @@ class AssetSummary:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     table: str | None = None  # where the table was written
+
+    @property
+    def blocked(self) -> bool:
+        """Whether a blocking check refused the asset's new version."""
+        return any(failure.blocking for failure in self.checks_failed)
 
     @property
     def checks(self) -> str:
@@ -95,7 +100,7 @@ def summarize(
         failure = CheckFailure(evaluation.check_name, evaluation.description or "", blocking)
         summary.checks_failed.append(failure)
     for stats in instance.get_run_step_stats(result.run_id):
-        key = asset_of_step(stats.step_key)
+        key = stats.step_key
         if key in assets and stats.start_time and stats.end_time:
             assets[key].seconds += stats.end_time - stats.start_time
     for event in result.get_step_failure_events():

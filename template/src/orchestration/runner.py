@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.paths import PROJECT_ROOT
-from medallion.errors import PolsterError
+from medallion.errors import PolsterError, code_location, first_line
 from medallion.layers import by_layer, split_key
 from medallion.layout import NO_ASSETS_YET
 from orchestration.text_table import text_table
@@ -55,6 +55,7 @@ HOST = "127.0.0.1"
 # logs of every run are in the UI).
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 EXECUTORS = ("in_process", "multiprocess", "auto")
+STACK_LINE = re.compile(r'File "(.+)", line (\d+)')  # a line of a traceback Dagster kept
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -157,12 +158,11 @@ def materialize(
 
 def failure_message(result: dg.ExecutionResult, summary: RunSummary, verbose: bool) -> str:
     """Why the run failed: blocking checks by name, other failures by their root cause."""
-    from orchestration.checks import is_checks_step
-
     reasons = summary.blocking_failures
+    blocked = {asset.asset for asset in summary.assets if asset.blocked}
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
-        if is_checks_step(event.step_key) or error is None:
+        if event.step_key in blocked or error is None:
             continue  # a failed blocking check: named above
         if verbose:
             print(innermost(error).to_string(), file=sys.stderr)  # the traceback of user code
@@ -222,10 +222,16 @@ def polster_job() -> dg.JobDefinition:
 
 
 def root_cause(error: object) -> str:
-    """The message of the innermost error: what went wrong, not where Dagster noticed it."""
-    # The first line says what went wrong; Polars adds the query plan on the lines after it.
-    message = getattr(innermost(error), "message", str(error)).strip().splitlines()[0]
-    return re.sub(r"^[\w.]+(Error|Exception): ", "", message)  # Dagster adds the class name
+    """The message of the innermost error, and where in the project's code it was raised."""
+    inner = innermost(error)
+    message = first_line(getattr(inner, "message", str(error)))
+    frames = [
+        (match[1], int(match[2]))
+        for line in getattr(inner, "stack", [])
+        if (match := STACK_LINE.search(line))
+    ]
+    where = code_location(frames, PROJECT_ROOT)
+    return f"{message} (at {where})" if where else message
 
 
 def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:

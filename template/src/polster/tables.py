@@ -49,9 +49,8 @@ def history(store: TableStore, key: str, limit: int) -> list[Version]:
     commits = store.history(key, limit)
     versions = []
     for commit in commits:
-        metrics = commit.get("operationMetrics", {})
-        rows = metrics.get("num_added_rows")
-        if commit.get("operation") != "WRITE" or rows is None:
+        rows = commit.get("polster_rows")  # recorded by every Polster write
+        if rows is None or "polster_restored_version" in commit:
             rows = count_rows(store, key, commit["version"])
         versions.append(
             Version(
@@ -59,7 +58,7 @@ def history(store: TableStore, key: str, limit: int) -> list[Version]:
                 written_at=datetime.fromtimestamp(commit["timestamp"] / 1000),
                 operation=commit.get("operation", "-"),
                 written_by=written_by(commit),
-                rows=rows,
+                rows=int(rows),
             )
         )
     return versions
