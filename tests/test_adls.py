@@ -216,7 +216,7 @@ def test_unreachable_adls_fails_clearly_or_falls_back_when_asked(own_project, tm
 
     assert failed.returncode == 1
     assert (
-        "error: the run failed at bronze_example: could not write bronze_example at abfss://"
+        "error: the run failed: at bronze_example: could not write bronze_example at abfss://"
         in failed.stderr
     )
     assert "ADLS_FALLBACK_TO_LOCAL=true" in failed.stderr

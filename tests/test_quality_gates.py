@@ -72,7 +72,10 @@ def test_bad_bronze_data_fails_a_blocking_silver_check_and_blocks_gold(project):
     result = run_polster(project, check=False)
 
     assert result.returncode == 1
-    assert "at silver_example: blocking check status_accepted_values failed: " in result.stderr
+    assert (
+        "silver_example was not published: blocking check status_accepted_values failed: "
+        in result.stderr
+    )
     assert "status must be one of completed, cancelled, pending" in result.stderr
     assert "so these were not materialized: gold_example" in result.stderr
     assert not (project / "data/gold/example").exists()

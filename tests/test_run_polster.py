@@ -76,7 +76,7 @@ def test_a_failing_asset_fails_the_run_and_names_the_step(project, tmp_path, exe
     assert result.returncode == 1
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert error.startswith(
-        'error: the run failed at silver_example: unable to find column "no_such_column"'
+        'error: the run failed: at silver_example: unable to find column "no_such_column"'
     )
     assert "bronze_example" in result.stdout  # what did run is still reported
 

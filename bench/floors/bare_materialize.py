@@ -2,7 +2,7 @@
 
     python bare_materialize.py DATA_DIR
 
-Same definitions (asset checks included) and IO manager as `run_polster.py`, but an
+Same definitions (asset checks included: they run inside each asset) as `run_polster.py`, but an
 ephemeral instance (no DAGSTER_HOME, nothing recorded), no argument parsing and no summary.
 """
 
@@ -15,8 +15,7 @@ from orchestration.definitions import build_definitions
 
 def main(data: str) -> None:
     defs = build_definitions(TableStore(root=data))
-    checks = list(defs.asset_checks or [])
-    result = dg.materialize([*(defs.assets or []), *checks], resources=defs.resources)
+    result = dg.materialize(list(defs.assets or []), resources=defs.resources)
     if not result.success:
         raise SystemExit(1)
 

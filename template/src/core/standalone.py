@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from traceback import extract_tb, print_exception
+from traceback import print_exception
 from typing import NoReturn
 
 from core.materialize import materialize
 from core.paths import PROJECT_ROOT
 from core.storage import AuditError, Output, TableStore, WrittenTable, default_store
 from medallion.declaration import asset_key_of
-from medallion.errors import PolsterError, code_location, first_line
+from medallion.errors import PolsterError
+from medallion.failures import describe
 from medallion.layers import split_key
 from medallion.quality import CheckOutcome
 
@@ -43,11 +44,8 @@ def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> N
     except PolsterError as error:
         fail(error, verbose)
     except Exception as error:  # the asset's own code failed: say where, in one line
-        frames = [(frame.filename, frame.lineno or 0) for frame in extract_tb(error.__traceback__)]
-        where = code_location(frames, PROJECT_ROOT)
-        at = f" (at {where})" if where else ""
-        message = f"{key} failed{at}: {type(error).__name__}: {first_line(str(error))}"
-        fail(error, verbose, message + ". Run again with --verbose for the traceback")
+        message = f"{key} failed at {describe(error, PROJECT_ROOT)}"
+        fail(error, verbose, f"{message}. Run again with --verbose for the traceback")
     print(
         f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
         f"(Delta version {written.version})"

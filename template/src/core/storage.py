@@ -14,9 +14,10 @@ import logging
 import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -286,6 +287,7 @@ class TableStore:
         journal = self._journal(write_id, {part: self.uri(part) for part in parts})
         staged: dict[str, publish.StagedFile] = {}
         try:
+            crash_point(key, "before-files")
             for part, frame in parts.items():
                 staged[part] = self._stage(part, frame, write_id)
             kept = staged[key]
@@ -298,16 +300,22 @@ class TableStore:
                     f"({stays}); fix the data or the logic in src/core/{key}.py"
                 )
                 raise AuditError(msg, outcomes)
+            crash_point(key, "after-files")
             metadata = {**_commit_metadata(key, run_id), "polster_write": write_id}
             if len(parts) > 1:
                 metadata["polster_unit"] = write_id  # kept and rejected: one unit
-            versions = {
-                part: self._commit(part, file, {**metadata, "polster_asset": part})
-                for part, file in reversed(staged.items())  # rejected first, kept last
-            }
+            versions = {}
+            for part, file in reversed(staged.items()):  # rejected first, kept last
+                if part == key and len(parts) > 1:
+                    crash_point(key, "between-commits")
+                versions[part] = self._commit(part, file, {**metadata, "polster_asset": part})
+            crash_point(key, "after-commit")
         except BaseException:
-            for file in staged.values():
+            for part, file in staged.items():
                 self._delete_file(file.uri)
+                if self.remote is None:  # a refused first write leaves no empty folder
+                    with suppress(OSError):
+                        Path(self.uri(part)).rmdir()
             self._delete_file(journal.as_posix(), local=True)
             raise
         self._delete_file(journal.as_posix(), local=True)
@@ -348,7 +356,7 @@ class TableStore:
         schema = lazy.collect_schema()
         folder = self.uri(key)
         if self.remote is None:
-            Path(folder).mkdir(parents=True, exist_ok=True)
+            self._make_writable_folder(key, Path(folder))
         name = publish.data_file_name(write_id)
         uri = f"{folder}/{name}"
         # Streamed batch by batch: memory does not grow with the table. Like every Parquet
@@ -357,6 +365,20 @@ class TableStore:
         rows, stats = publish.file_statistics(self._scan(uri), schema)
         size, modified_ms = self._file_info(uri)
         return publish.StagedFile(name, uri, size, modified_ms, rows, schema, stats)
+
+    def _make_writable_folder(self, key: str, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            writable = os.access(folder, os.W_OK)
+            reason = "it is read-only"
+        except OSError as error:
+            writable, reason = False, error.strerror or type(error).__name__
+        if not writable:
+            msg = (
+                f"{key} cannot be written to {folder} ({reason}): make the folder writable, "
+                "or point POLSTER_DATA_DIR at one that is"
+            )
+            raise StorageError(msg)
 
     def _commit(self, key: str, file: publish.StagedFile, metadata: dict[str, str]) -> int:
         """Commit one staged file as the table's next version; returns that version."""
@@ -426,9 +448,17 @@ class TableStore:
         """
         rejected = rejected_key(key)
         try:
-            kept_table = self._open(self.uri(key))
             rejected_table = self._open(self.uri(rejected))
         except TableNotFoundError:
+            return None
+        try:
+            kept_table = self._open(self.uri(key))
+        except TableNotFoundError:
+            # The very first write died between its commits: its rejected rows belong to
+            # no kept rows at all.
+            if rejected_table.version() == 0 and rejected_table.history(1)[0].get("polster_unit"):
+                self.delete(rejected)
+                return f"removed {rejected}: an interrupted first write of {key} left it alone"
             return None
         unit = kept_table.history(1)[0].get("polster_unit")
         latest = rejected_table.history(RECENT_COMMITS)
@@ -511,6 +541,17 @@ class TableStore:
         return self.remote.polars_options if self.remote else None
 
 
+def crash_point(key: str, stage: str) -> None:
+    """For the crash tests: POLSTER_CRASH_AT=<key>:<stage> kills this process at that stage
+    of that table's write, exactly as `kill -9` would.
+
+    The stages of a write: before-files, after-files (written and audited, not committed),
+    between-commits (rejected rows committed, kept rows not), after-commit.
+    """
+    if os.environ.get("POLSTER_CRASH_AT") == f"{key}:{stage}":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _blob_path(uri: str) -> str:
     """`container/path` of an abfss://container@account.dfs.core.windows.net/path URI."""
     container, _, rest = uri.removeprefix("abfss://").partition("@")
@@ -525,16 +566,17 @@ def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
 
 def store_from_settings(settings: Settings) -> TableStore:
     """The table store the settings describe."""
-    local = TableStore(root=str(settings.data_dir))
+    local = TableStore(root=str(settings.data_dir), lock_timeout=settings.lock_timeout)
     if settings.storage_backend == "local":
         return local
-    samples = TableStore(root=str(settings.data_dir / "adls_samples"))
+    samples = replace(local, root=str(settings.data_dir / "adls_samples"))
     return TableStore(
         root=adls.table_root(settings),
         remote=RemoteAccess(settings),
         sample=None if settings.disable_local_sample else samples,
         sample_size=settings.dual_write_sample_size,
         fallback=local if settings.adls_fallback_to_local else None,
+        lock_timeout=settings.lock_timeout,
     )
 
 

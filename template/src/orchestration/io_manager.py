@@ -1,4 +1,4 @@
-"""The IO manager: Dagster reads and writes every asset through core.storage."""
+"""The IO manager: Dagster inputs and outputs of assets other than the medallion ones."""
 
 from __future__ import annotations
 

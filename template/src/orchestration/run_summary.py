@@ -64,16 +64,6 @@ class RunSummary:
     success: bool
     assets: list[AssetSummary]
 
-    @property
-    def blocking_failures(self) -> list[str]:
-        """Each failed blocking check: `at <asset>: blocking check <name> failed: ...`."""
-        return [
-            f"at {asset.asset}: {failure}"
-            for asset in self.assets
-            for failure in asset.checks_failed
-            if failure.blocking
-        ]
-
 
 def summarize(
     result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, keys: Sequence[str]

@@ -39,8 +39,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.paths import PROJECT_ROOT
-from medallion.errors import PolsterError, code_location, first_line
+from core.paths import PROJECT_ROOT, resolve
+from medallion.errors import PolsterError
+from medallion.failures import code_location, describe, first_line
 from medallion.layers import by_layer, split_key
 from medallion.layout import NO_ASSETS_YET
 from orchestration.text_table import text_table
@@ -55,6 +56,8 @@ HOST = "127.0.0.1"
 # logs of every run are in the UI).
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 EXECUTORS = ("in_process", "multiprocess", "auto")
+# Runs started here carry the process that runs them, so that a dead one is recognised.
+PID_TAG, HOST_TAG = "polster/pid", "polster/host"
 STACK_LINE = re.compile(r'File "(.+)", line (\d+)')  # a line of a traceback Dagster kept
 
 
@@ -101,21 +104,46 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def use_project_dagster_home() -> Path:
-    """Point Dagster at the project's .dagster/ folder unless DAGSTER_HOME is set."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
-    home.mkdir(parents=True, exist_ok=True)
+    """Point Dagster at the project's .dagster/ folder unless DAGSTER_HOME is set.
+
+    A relative DAGSTER_HOME is taken from the project root, like every relative setting.
+    """
+    home = resolve(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster")
+    os.environ["DAGSTER_HOME"] = str(home)  # Dagster insists on an absolute path
     instance_config = home / "dagster.yaml"
-    if not instance_config.exists():
-        # Dagster's defaults (SQLite under this folder) are right; the file says so.
-        instance_config.write_text("# Dagster instance settings; empty: SQLite in this folder.\n")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        if not instance_config.exists():
+            # Dagster's defaults (SQLite under this folder) are right; the file says so.
+            instance_config.write_text("# Dagster instance settings; empty: SQLite here.\n")
+        probe = home / ".polster-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        msg = (
+            f"DAGSTER_HOME={home} cannot hold Dagster's run history ({error.strerror}): "
+            "make that folder writable, or point DAGSTER_HOME at one that is"
+        )
+        raise PolsterError(msg) from None
     return home
 
 
 def load_definitions() -> dg.Definitions:
-    """The project's definitions (a bad setting or a broken rule raises PolsterError)."""
-    from orchestration.definitions import build_definitions
+    """The project's definitions; whatever stops them from loading becomes one line."""
+    try:
+        from orchestration.definitions import build_definitions
 
-    return build_definitions()
+        definitions = build_definitions()
+        definitions.resolve_asset_graph()  # Dagster's own refusals (two assets, one key...)
+    except PolsterError:
+        raise
+    except Exception as error:  # a module that does not import, a definition Dagster refuses
+        msg = (
+            f"the definitions do not load: {describe(error, PROJECT_ROOT)}. "
+            "`polster validate` names the file to fix; --verbose shows the traceback"
+        )
+        raise PolsterError(msg) from error
+    return definitions
 
 
 def asset_keys(defs: dg.Definitions) -> list[str]:
@@ -157,20 +185,23 @@ def materialize(
 
 
 def failure_message(result: dg.ExecutionResult, summary: RunSummary, verbose: bool) -> str:
-    """Why the run failed: blocking checks by name, other failures by their root cause."""
-    reasons = summary.blocking_failures
-    blocked = {asset.asset for asset in summary.assets if asset.blocked}
+    """Why the run failed: each failed asset by its root cause, then what did not run."""
+    reasons = []
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
-        if event.step_key in blocked or error is None:
-            continue  # a failed blocking check: named above
+        if error is None:
+            continue
         if verbose:
             print(innermost(error).to_string(), file=sys.stderr)  # the traceback of user code
-        reasons.append(f"at {event.step_key}: {root_cause(error)}")
+        cause = root_cause(error)
+        # A refused write names its asset already: "silver_x was not published: ..."
+        reasons.append(
+            cause if cause.startswith(event.step_key) else f"at {event.step_key}: {cause}"
+        )
     skipped = [asset.asset for asset in summary.assets if asset.status == "not run"]
     if skipped:
         reasons.append(f"so these were not materialized: {', '.join(skipped)}")
-    return "the run failed " + "; ".join(reasons or ["(see the Dagster UI, make ui)"])
+    return "the run failed: " + "; ".join(reasons or ["(see the Dagster UI, make ui)"])
 
 
 def innermost(error: object) -> object:
@@ -192,12 +223,14 @@ def run_job(
     import dagster as dg
 
     selection = [dg.AssetKey(key) for key in selected] or None
+    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     if executor == "in_process":
         return defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance,
             asset_selection=selection,
             run_config=QUIET_RUN_CONFIG,
             raise_on_error=False,
+            tags=tags,
         )
     # Each step's process rebuilds the job from polster_job() in this module.
     parallel = {"multiprocess": {"max_concurrent": os.cpu_count() or 1}}
@@ -207,6 +240,7 @@ def run_job(
         asset_selection=selection,
         run_config={**QUIET_RUN_CONFIG, "execution": {"config": parallel}},
         raise_on_error=False,
+        tags=tags,
     )
 
 
@@ -234,6 +268,36 @@ def root_cause(error: object) -> str:
     return f"{message} (at {where})" if where else message
 
 
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark as failed the runs left STARTED by a process of this machine that is gone.
+
+    A run_polster.py killed mid-run (kill -9, a reboot) cannot record its end; Dagster's
+    daemon has run monitoring for that, a plain run_polster.py has this.
+    """
+    import dagster as dg
+
+    unfinished = dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    marked = []
+    for run in instance.get_runs(filters=unfinished):
+        pid = run.tags.get(PID_TAG)
+        if not pid or run.tags.get(HOST_TAG) != socket.gethostname() or is_alive(int(pid)):
+            continue
+        reason = f"the process running it (pid {pid}) ended before the run did (killed?)"
+        instance.report_run_failed(run, message=reason)
+        marked.append(f"Run {run.run_id[:8]} marked failed: {reason}")
+    return marked
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
     """One line per asset: when it was last materialized, by which run, how many rows."""
     import dagster as dg
@@ -253,6 +317,10 @@ def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
         shown = f"{count.value:,}" if count is not None else "-"
         rows.append([key, when, shown, event.run_id[:8]])
     print(text_table(["asset", "last materialized", "rows", "run"], rows, right={2}))
+    for run in instance.get_runs(limit=1):
+        stats = instance.get_run_stats(run.run_id)
+        when = datetime.fromtimestamp(stats.start_time or 0).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"Last run: {run.run_id[:8]}, started {when}: {run.status.value}")
 
 
 def start_ui(port: int) -> int:
@@ -281,12 +349,14 @@ def start_ui(port: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    use_project_dagster_home()
     try:
+        use_project_dagster_home()
         import dagster as dg
 
         defs = load_definitions()
         with dg.DagsterInstance.get() as instance:
+            for line in fail_abandoned_runs(instance):
+                print(line)
             if args.status:
                 print_status(defs, instance)
             elif args.materialize:
