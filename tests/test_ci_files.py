@@ -79,7 +79,10 @@ def test_ci_never_pushes_or_commits_data_and_pins_versions_once(render, platform
 def test_github_ci_has_least_privilege(render):
     project = render(ci_platform="github")
     config = yaml.safe_load((project / CI_FILES["github"][0]).read_text())
-    assert config["permissions"] == {"contents": "read"}
+    assert config["permissions"] == {}
+    assert {name: job["permissions"] for name, job in config["jobs"].items()} == {
+        "check": {"contents": "read"}
+    }
 
 
 def test_no_ci_platform_means_no_ci_file(render):
