@@ -16,7 +16,7 @@ CI_FILES = {
     "azure-devops": ("azure-pipelines.yml", "vendor.azure-pipelines"),
     "gitlab": (".gitlab-ci.yml", "vendor.gitlab-ci"),
 }
-REQUIRED_TARGETS = ["setup", "lint", "validate", "test", "definitions"]
+REQUIRED_TARGETS = ["setup", "lint", "validate", "test", "definitions", "audit"]
 UV_INSTALL = re.compile(r'^python -m pip install "uv==\$(\(UV_VERSION\)|\{UV_VERSION\})"$')
 
 
