@@ -32,8 +32,8 @@ GIT_IDENTITY = {
 
 Render = Callable[..., Path]
 # What a rendered project's own `pytest` reports (no assets: the pipeline tests skip).
-GENERATED_TESTS = "42 passed"
-GENERATED_TESTS_WITHOUT_EXAMPLES = "33 passed, 2 skipped"
+GENERATED_TESTS = "44 passed"
+GENERATED_TESTS_WITHOUT_EXAMPLES = "33 passed, 4 skipped"
 
 
 def pytest_configure(config: pytest.Config) -> None:
