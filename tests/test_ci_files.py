@@ -99,3 +99,14 @@ def test_this_repositorys_workflows_are_valid_and_run_make_test():
     runs = [step.get("run") for step in ci["jobs"]["test"]["steps"]]
     assert runs[-2:] == ["make lint", "make test"]
     assert ci["jobs"]["test"]["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
+
+
+@pytest.mark.parametrize("platform", ["azure-devops", "gitlab"])
+def test_ci_scripts_read_values_from_the_environment_only(render, platform):
+    """No macro, template expression or command substitution is expanded into a script,
+    and no script prints a value (secrets come from the platform's store)."""
+    project = render(ci_platform=platform, **ADLS_ANSWERS)
+    config = yaml.safe_load((project / CI_FILES[platform][0]).read_text())
+    for command in commands_of(platform, config):
+        for expansion in ("$(", "${{", "$[[", "`", "echo", "printenv"):
+            assert expansion not in command, command
