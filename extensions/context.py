@@ -93,9 +93,9 @@ def control_characters(text: str) -> list[str]:
     return [repr(char) for char in dict.fromkeys(found)]
 
 
-def one_line_error(text: str, what: str, example: str) -> str:
+def one_line_error(text: str, what: str, example: str, required: bool = True) -> str:
     """Empty when `text` is one line of printable text, else how to fix it."""
-    if not text.strip():
+    if required and not text.strip():
         return f"The {what} is empty: type one, such as {example}."
     if found := control_characters(text):
         return (
@@ -124,8 +124,8 @@ def email_error(email: str) -> str:
 
 
 def description_error(description: str) -> str:
-    """Empty for a one-line description, else how to fix it."""
-    return one_line_error(description, "description", "Daily revenue per country")
+    """Empty for a one-line description (or none), else how to fix it."""
+    return one_line_error(description, "description", "Daily revenue", required=False)
 
 
 def toml_string(text: str) -> str:

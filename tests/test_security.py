@@ -99,7 +99,7 @@ def test_a_configured_identity_wins_over_the_answers(template_src, tmp_path):
         ({"author_email": "eve\t@example.com"}, "contains '\\\\t'"),
         ({"author_email": "<eve@example.com>"}, "is not an e-mail address"),
         ({"description": "Line one\nline two"}, r"The description .* contains '\\n'"),
-        ({"description": "\r"}, "The description is empty"),
+        ({"description": "\r"}, r"The description '\\r' contains '\\r'"),
     ],
 )
 def test_answers_with_control_characters_are_refused_with_a_fix(
@@ -109,3 +109,8 @@ def test_answers_with_control_characters_are_refused_with_a_fix(
     with pytest.raises(ValueError, match=message):
         render_project(template_src, destination, **{**ADLS_ANSWERS, **answers})
     assert not destination.exists()
+
+
+def test_an_empty_description_is_allowed(render):
+    project = render(description="")
+    assert tomllib.loads((project / "pyproject.toml").read_text())["project"]["description"] == ""
