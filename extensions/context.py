@@ -8,10 +8,12 @@ placeholder.
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import shutil
 import subprocess
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,9 @@ RESERVED_NAMES = frozenset(
 PROJECT_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
 ADLS_ACCOUNT_PATTERN = re.compile(r"^[a-z0-9]{3,24}$")
 ADLS_CONTAINER_PATTERN = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# Characters git uses to delimit an identity ("Name <email>"): it drops them from names.
+IDENTITY_DELIMITERS = frozenset("<>")
 PLACEHOLDER_NAME = "Your Name"
 PLACEHOLDER_EMAIL = "you@example.com"
 
@@ -88,11 +92,51 @@ def folder_name(path: object) -> str:
     return Path(str(path)).resolve().name
 
 
+def control_characters(text: str) -> list[str]:
+    """The control characters in a text (newlines, tabs, escapes, line separators), as names."""
+    found = [char for char in text if unicodedata.category(char) in {"Cc", "Zl", "Zp"}]
+    return [repr(char) for char in dict.fromkeys(found)]
+
+
+def one_line_error(text: str, what: str, example: str, required: bool = True) -> str:
+    """Empty when `text` is one line of printable text, else how to fix it."""
+    if required and not text.strip():
+        return f"The {what} is empty: type one, such as {example}."
+    if found := control_characters(text):
+        return (
+            f"The {what} {text!r} contains {', '.join(found)}: "
+            f"type it on one line without control characters, such as {example}."
+        )
+    return ""
+
+
+def author_name_error(name: str) -> str:
+    """Empty when git and pyproject.toml can record the name as typed, else how to fix it."""
+    if error := one_line_error(name, "author name", "Jane Doe"):
+        return error
+    if IDENTITY_DELIMITERS & set(name):
+        return f"The author name {name!r} contains '<' or '>': leave them out (git drops them)."
+    return ""
+
+
 def email_error(email: str) -> str:
     """Empty when the address looks like an e-mail address, else how to fix it."""
-    if EMAIL_PATTERN.match(email.strip()):
+    if error := one_line_error(email, "e-mail address", "jane@example.com"):
+        return error
+    if EMAIL_PATTERN.match(email):
         return ""
     return f"'{email}' is not an e-mail address: type one such as jane@example.com."
+
+
+def description_error(description: str) -> str:
+    """Empty for a one-line description (or none), else how to fix it."""
+    return one_line_error(description, "description", "Daily revenue", required=False)
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string holding `text` exactly (quotes and backslashes escaped)."""
+    # A JSON string without ASCII escaping is a valid TOML basic string.
+    return json.dumps(text, ensure_ascii=False)
 
 
 def adls_account_error(account: str) -> str:
@@ -157,7 +201,10 @@ class PolsterFilters(Extension):
             package_name=package_name,
             distribution_name=distribution_name,
             project_name_error=project_name_error,
+            author_name_error=author_name_error,
             email_error=email_error,
+            description_error=description_error,
+            toml_string=toml_string,
             adls_account_error=adls_account_error,
             adls_container_error=adls_container_error,
             adls_base_path_error=adls_base_path_error,
@@ -174,6 +221,5 @@ class ContextUpdater(ContextHook):
         context["distribution_name"] = distribution_name(project_name)
         context["git_user_name"] = _git("config", "user.name") or PLACEHOLDER_NAME
         context["git_user_email"] = _git("config", "user.email") or PLACEHOLDER_EMAIL
-        context["git_identity_missing"] = _git("config", "user.email") is None
         context["destination_in_git"] = inside_git_repository(destination)
         context["uv_available"] = shutil.which("uv") is not None

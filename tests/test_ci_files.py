@@ -16,7 +16,7 @@ CI_FILES = {
     "azure-devops": ("azure-pipelines.yml", "vendor.azure-pipelines"),
     "gitlab": (".gitlab-ci.yml", "vendor.gitlab-ci"),
 }
-REQUIRED_TARGETS = ["setup", "lint", "validate", "test", "definitions"]
+REQUIRED_TARGETS = ["setup", "lint", "validate", "test", "definitions", "audit"]
 UV_INSTALL = re.compile(r'^python -m pip install "uv==\$(\(UV_VERSION\)|\{UV_VERSION\})"$')
 
 
@@ -79,7 +79,10 @@ def test_ci_never_pushes_or_commits_data_and_pins_versions_once(render, platform
 def test_github_ci_has_least_privilege(render):
     project = render(ci_platform="github")
     config = yaml.safe_load((project / CI_FILES["github"][0]).read_text())
-    assert config["permissions"] == {"contents": "read"}
+    assert config["permissions"] == {}
+    assert {name: job["permissions"] for name, job in config["jobs"].items()} == {
+        "check": {"contents": "read"}
+    }
 
 
 def test_no_ci_platform_means_no_ci_file(render):
@@ -96,3 +99,14 @@ def test_this_repositorys_workflows_are_valid_and_run_make_test():
     runs = [step.get("run") for step in ci["jobs"]["test"]["steps"]]
     assert runs[-2:] == ["make lint", "make test"]
     assert ci["jobs"]["test"]["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
+
+
+@pytest.mark.parametrize("platform", ["azure-devops", "gitlab"])
+def test_ci_scripts_read_values_from_the_environment_only(render, platform):
+    """No macro, template expression or command substitution is expanded into a script,
+    and no script prints a value (secrets come from the platform's store)."""
+    project = render(ci_platform=platform, **ADLS_ANSWERS)
+    config = yaml.safe_load((project / CI_FILES[platform][0]).read_text())
+    for command in commands_of(platform, config):
+        for expansion in ("$(", "${{", "$[[", "`", "echo", "printenv"):
+            assert expansion not in command, command

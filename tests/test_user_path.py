@@ -17,7 +17,9 @@ import copier
 import pytest
 
 from tests.conftest import GENERATED_TESTS, git, isolated_env, read_table, run
+from tests.osv_server import osv_server
 from tests.readme_commands import all_commands, is_server, port_of
+from tests.test_audit import locked_version
 
 # What the Dagster UI must report: the code location loaded, schedule and sensor running.
 GRAPHQL_QUERY = """
@@ -100,7 +102,14 @@ def test_copy_creates_the_environment_and_a_first_commit(project):
     assert git("status", "--porcelain", cwd=project) == ""
 
 
-def test_every_readme_command_works(project):
+@pytest.fixture
+def osv():
+    """A local stand-in for the OSV service `make audit` asks (none is reachable here)."""
+    with osv_server() as fixture:
+        yield fixture
+
+
+def test_every_readme_command_works(project, osv):
     commands = all_commands(project / "README.md")
     assert "python src/core/silver_example.py" in commands
     assert "dagster dev" in commands
@@ -124,8 +133,10 @@ def test_every_readme_command_works(project):
                 executions = [check["executionForLatestMaterialization"] for check in checks]
                 assert {execution["status"] for execution in executions} == {"SUCCEEDED"}
             continue
-        result = run(["bash", "-c", command], project, check=False, env=user_env(project))
+        env = {**user_env(project), "PIP_AUDIT_OSV_URL": osv.url}
+        result = run(["bash", "-c", command], project, check=False, env=env)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
+    assert ("polars", locked_version(project, "polars")) in osv.queries  # make audit ran
 
     # The work tree is as committed: formatting changed nothing, output stayed ignored.
     assert git("status", "--porcelain", cwd=project) == ""
