@@ -48,6 +48,8 @@ HOST = "127.0.0.1"
 # logs of every run are in the UI).
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 EXECUTORS = ("in_process", "multiprocess", "auto")
+# Errors whose message says all (a source that cannot be read): no traceback for them.
+ONE_LINE_ERRORS = frozenset({"SourceError"})
 
 
 class PolsterRunError(Exception):
@@ -162,7 +164,8 @@ def failure_message(result: dg.ExecutionResult, summary: RunSummary) -> str:
         error = event.step_failure_data.error
         if event.step_key.endswith("_checks") or error is None:
             continue  # a failed blocking check: named above
-        print(innermost(error).to_string(), file=sys.stderr)  # the traceback of user code
+        if innermost(error).cls_name not in ONE_LINE_ERRORS:
+            print(innermost(error).to_string(), file=sys.stderr)  # the traceback of user code
         reasons.append(f"at {event.step_key}: {root_cause(error)}")
     skipped = [asset.asset for asset in summary.assets if asset.status == "not run"]
     if skipped:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from core.quality import CheckOutcome, evaluate
 from core.settings import SettingsError
+from core.sources import SourceError
 from core.storage import Output, StorageError, TableStore, WrittenTable, default_store
 from polster.declaration import (
     DeclarationError,
@@ -39,15 +40,31 @@ def main(compute: Callable[..., Output]) -> None:
         store = default_store()
         written = run(compute, store)
         outcomes = evaluate(store.read(written.key), checks_of(compute))
-    except (SettingsError, StorageError, SchemaContractError, DeclarationError) as error:
+    except (
+        SettingsError,
+        StorageError,
+        SourceError,
+        SchemaContractError,
+        DeclarationError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(
-        f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
-        f"(Delta version {written.version})"
-    )
+    if written.ingested == ():
+        print(
+            f"{written.key}: no new or changed files; the table stays at Delta version "
+            f"{written.version} ({written.row_count:,} rows)"
+        )
+    else:
+        print(
+            f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
+            f"(Delta version {written.version})"
+        )
     if written.rejected is not None:
         print(f"  rejected {written.rejected.row_count:,} rows to {written.rejected.uri}")
+    if written.ingested:
+        print(f"  ingested {len(written.ingested)} new or changed file(s)")
+        for file in written.ingested:
+            print(f"    {file.path}")
     if written.sample_uri:
         print(f"  local sample: {written.sample_uri}")
     if report_checks(written.key, outcomes):

@@ -7,24 +7,28 @@ read is lazy, so Polars pushes projections and filters down to the files.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
+from urllib.parse import unquote
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from core import adls
+from core.landing import Landing, files_metadata, ingested_files, source_columns
 from core.quality import Quarantined, rejected_key
 from core.settings import Settings, get_settings
+from core.sources.files import LandedFile
 from polster.medallion import split_key
 
 Frame = pl.DataFrame | pl.LazyFrame
-Output = Frame | Quarantined  # what a compute function may return
+Output = Frame | Quarantined | Landing  # what a compute function may return
 log = logging.getLogger("polster.storage")
 
 
@@ -44,6 +48,19 @@ class WrittenTable:
     sample_uri: str | None = None  # the local sample written beside an ADLS table
     fallback_reason: str | None = None  # why the table went to local storage instead
     rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
+    ingested: tuple[LandedFile, ...] | None = None  # the files appended, for a Landing output
+
+
+class LocalDeltaTable(DeltaTable):
+    """A Delta table on a local disk, whose data files Polars can open whatever the path.
+
+    delta-rs percent-encodes the file paths it lists (`my shop` becomes `my%20shop`), and
+    Polars' scan_delta opens those paths as they are: under a folder with a space, every
+    read failed. Local paths are plain paths, so they are decoded here.
+    """
+
+    def file_uris(self, partition_filters: Any = None) -> list[str]:
+        return [unquote(uri) for uri in super().file_uris(partition_filters)]
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,8 @@ class TableStore:
         if isinstance(frame, Quarantined):
             rejected = self.write(rejected_key(key), frame.rejected, run_id)
             return replace(self.write(key, frame.kept, run_id), rejected=rejected)
+        if isinstance(frame, Landing):
+            return self._write_landing(key, frame, run_id)
         try:
             written = self._call(f"write {key}", lambda: self._write(key, frame, run_id))
         except StorageError as error:
@@ -182,7 +201,7 @@ class TableStore:
         """The Delta table of `key` at `version` (default: the latest)."""
         uri = self.uri(key)
         try:
-            return self._call(f"read {key}", lambda: DeltaTable(uri, version, self._delta_options))
+            return self._call(f"read {key}", lambda: self._open(uri, version))
         except TableNotFoundError:
             msg = (
                 f"{key} has no table at {uri} yet: materialize it first "
@@ -196,19 +215,57 @@ class TableStore:
             msg = f"{key} has no version {version}: its versions are 0 to {newest}"
             raise StorageError(msg) from None
 
-    def _write(self, key: str, frame: Frame, run_id: str | None) -> WrittenTable:
+    def _write_landing(self, key: str, landing: Landing, run_id: str | None) -> WrittenTable:
+        """Append the files that landed since the latest version, in one commit.
+
+        A changed file's earlier rows are replaced in the same commit: the write overwrites
+        exactly the rows whose _source_file is one of this batch's files. With nothing new,
+        no version is written.
+        """
+        exists = self.exists(key)
+        table = self.read(key) if exists else None
+        ingested = ingested_files(table) if table is not None else {}
+        columns = source_columns(table.collect_schema()) if ingested else None
+        files = landing.files()
+        try:
+            batch = landing.batch(ingested, columns, files)
+            if not batch.files:  # nothing new: the latest version stays the latest
+                return replace(self._written(key, self._table(key)), ingested=())
+            predicate = {"predicate": batch.predicate} if ingested else {}
+            written = self._call(
+                f"write {key}",
+                lambda: self._write(key, batch.frame, run_id, batch.files, **predicate),
+            )
+        except pl.exceptions.PolarsError as error:
+            raise landing.explain(error, files) from None
+        return replace(written, ingested=batch.files)
+
+    def _write(
+        self,
+        key: str,
+        frame: Frame,
+        run_id: str | None,
+        files: tuple[LandedFile, ...] | None = None,
+        predicate: str | None = None,
+    ) -> WrittenTable:
         uri = self.uri(key)
-        commit = CommitProperties(custom_metadata=_commit_metadata(key, run_id))
+        commit = CommitProperties(custom_metadata=_commit_metadata(key, run_id, files))
+        # A changed schema replaces the old one (older versions keep theirs); a predicate
+        # write (landed files) replaces only the matching rows and keeps the schema.
+        options = {"predicate": predicate} if predicate else {"schema_mode": "overwrite"}
         # Streamed batch by batch. Like every Delta (Parquet) write, it does not keep row
         # order: whoever needs an order sorts what they read.
         frame.lazy().sink_delta(
             uri,
             mode="overwrite",
             storage_options=self._delta_options,
-            # A changed schema replaces the old one; older versions keep theirs.
-            delta_write_options={"schema_mode": "overwrite", "commit_properties": commit},
+            delta_write_options={**options, "commit_properties": commit},
         )
-        table = DeltaTable(uri, storage_options=self._delta_options)
+        return self._written(key, self._open(uri))
+
+    def _written(self, key: str, table: DeltaTable) -> WrittenTable:
+        """What the table's latest version holds."""
+        uri = self.uri(key)
         written = pl.scan_delta(table, storage_options=self._polars_options)
         return WrittenTable(
             key=key,
@@ -217,6 +274,10 @@ class TableStore:
             row_count=written.select(pl.len()).collect().item(),
             schema=written.collect_schema(),
         )
+
+    def _open(self, uri: str, version: int | None = None) -> DeltaTable:
+        kind = DeltaTable if self.remote else LocalDeltaTable
+        return kind(uri, version, self._delta_options)
 
     def _call(self, action: str, operation: Any) -> Any:
         """Run an operation on remote storage, turning I/O failures into one clear message."""
@@ -240,10 +301,15 @@ class TableStore:
         return self.remote.polars_options if self.remote else None
 
 
-def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
-    if run_id:
-        return {"polster_asset": key, "dagster_run_id": run_id}
-    return {"polster_asset": key, "polster_run": "standalone"}
+def _commit_metadata(
+    key: str, run_id: str | None, files: tuple[LandedFile, ...] | None = None
+) -> dict[str, str]:
+    metadata = {"polster_asset": key}
+    metadata.update({"dagster_run_id": run_id} if run_id else {"polster_run": "standalone"})
+    if files is not None:
+        # Which landed files this version added (path, size, modification time).
+        metadata["polster_ingested_files"] = json.dumps(files_metadata(files))
+    return metadata
 
 
 def store_from_settings(settings: Settings) -> TableStore:

@@ -18,6 +18,7 @@ from core.settings import get_settings
 from core.storage import TableStore, store_from_settings
 from orchestration.checks import medallion_checks
 from orchestration.io_manager import DeltaTableIOManager
+from orchestration.sensors import landing_sensors
 from polster.medallion import LAYERS, check_graph
 
 ASSETS_DIR = Path(__file__).parent / "assets"
@@ -70,12 +71,15 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
         target=dg.AssetSelection.all(),
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
+    store = store or store_from_settings(settings)
+    # Bronze assets fed by a landing folder also run when new files land there.
+    keys = [asset.key.to_user_string() for asset in assets]
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
         schedules=schedules,
-        sensors=[automation],
-        resources={"io_manager": DeltaTableIOManager(store or store_from_settings(settings))},
+        sensors=[automation, *landing_sensors(keys, store)],
+        resources={"io_manager": DeltaTableIOManager(store)},
     )
 
 
