@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import copier
 import pytest
 
 from bench.project import snapshot_template
+from tests.postgres import PostgresServer, postgres_bin, start_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -142,3 +143,16 @@ def make(project: Path, target: str, check: bool = True, **variables: str):
     assignments = [f"{name}={value}" for name, value in variables.items()]
     command = ["make", "--no-print-directory", target, f"PYTHON={PYTHON}", *assignments]
     return run(command, project, check=check, env=project_env(project))
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (system package) for the whole session, on 127.0.0.1."""
+    if postgres_bin() is None:
+        pytest.skip(
+            "SKIPPED LOUDLY: PostgreSQL is not installed (initdb missing) and .ci/run could "
+            "not install it: apt-get install -y postgresql"
+        )
+    server = start_postgres(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()

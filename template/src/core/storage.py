@@ -236,7 +236,8 @@ class TableStore:
                 f"write {key}",
                 lambda: self._write(key, batch.frame, run_id, batch.files, **predicate),
             )
-        except pl.exceptions.PolarsError as error:
+        except (pl.exceptions.PolarsError, DeltaError) as error:
+            # A file that cannot be read: nothing was committed; name the file at fault.
             raise landing.explain(error, files) from None
         return replace(written, ingested=batch.files)
 

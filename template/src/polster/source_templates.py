@@ -211,8 +211,11 @@ from core.sources.api import Api, fetch_records, records_frame
 SOURCE = Api(
     {text(choice.source)},
     token_variable={text(variable)},
-    records_key=None,
-    page_parameter=None,
+    records_key=None,  # or the key of the records list, e.g. "data"
+    page_parameter=None,  # or "page": ask for pages 1, 2, ... until one is empty
+    timeout=30.0,  # seconds per request
+    attempts=4,  # per page: 429, 5xx and connection errors are retried
+    backoff=1.0,  # seconds before the first retry, doubled each time
 )
 
 {QUALITY.format(checks='not_null("id"), unique("id")')}

@@ -99,11 +99,12 @@ def get(
     client: httpx.Client, api: Api, url: str, params: dict[str, str], token: str
 ) -> httpx.Response:
     """One page, retried on 429, 5xx and connection errors with a growing wait."""
-    shown = safe_url(str(httpx.URL(url).copy_merge_params(params)))
+    target = httpx.URL(url).copy_merge_params(params)  # keeps the URL's own query
+    shown = safe_url(str(target))
     seen: list[str] = []
     for attempt in range(1, api.attempts + 1):
         try:
-            response = client.get(url, params=params)
+            response = client.get(target)
         except httpx.TransportError as error:
             seen.append(type(error).__name__)
             wait = api.backoff * 2 ** (attempt - 1)
