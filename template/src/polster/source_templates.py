@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import textwrap
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,13 +104,13 @@ def source_files(key: str, name: str, choice: SourceChoice) -> dict[Path, str | 
     elif choice.template == "api":
         module, test = api_module(key, name, choice), api_test(key)
     else:
-        module, test = database_module(key, name, choice), database_test(key)
+        module, test = database_module(key, name, choice), database_test(key, name, choice)
     return {
         core_module_path(key): module,
         tests_path(key): test,
         **{
             fixtures_path(key) / file: data
-            for file, data in fixtures(choice.template, name).items()
+            for file, data in fixtures(choice.template, name, choice.sheet).items()
         },
     }
 
@@ -119,9 +120,25 @@ def text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def assignment(name: str, value: str) -> str:
-    line = f"{name} = {value}"
-    return line if len(line) <= LINE_LENGTH else f"{line}  # noqa: E501"
+def module_docstring(summary: str, *paragraphs: str) -> str:
+    """A module docstring: each paragraph wrapped to the line length."""
+    filled = [textwrap.fill(f'"""{summary}', LINE_LENGTH)]
+    filled += [textwrap.fill(" ".join(paragraph.split()), LINE_LENGTH) for paragraph in paragraphs]
+    return "\n\n".join(filled) + '\n"""'
+
+
+def noqa(argument: str) -> str:
+    """A long line's noqa, where ruff counts it: a long string with spaces (SQL, not a URL)."""
+    return "  # noqa: E501" if len(argument) + 5 > LINE_LENGTH and " " in argument else ""
+
+
+def call(name: str, function: str, *arguments: str) -> str:
+    """`name = function(arguments)`, one argument per line when it does not fit on one."""
+    line = f"{name} = {function}({', '.join(arguments)})"
+    if len(line) <= LINE_LENGTH:
+        return line
+    lines = [f"    {argument}," + noqa(argument) for argument in arguments]
+    return f"{name} = {function}(\n" + "\n".join(lines) + "\n)"
 
 
 QUALITY = """\
@@ -138,19 +155,22 @@ def file_module(key: str, name: str, choice: SourceChoice) -> str:
     words = name.replace("_", " ")
     reader = READERS[choice.template].format(sheet=text(choice.sheet) if choice.sheet else None)
     class_name = reader.partition("(")[0]
-    return f'''"""Bronze asset {key}: the {choice.template} files that land in {choice.source}.
-
-Drop files there (the glob is relative to the project root, or an abfss:// URI) and run
-the pipeline: each file is ingested once, new files are appended, and a file that
-changes (size or modification time) replaces the rows it gave before. Files are never
-moved or deleted. Every row says where it came from: _source_file, _source_size,
-_source_modified and _ingested_at. `polster ingested {key}` lists what was ingested.
-"""
+    label = "Excel" if choice.template == "excel" else choice.template.upper()
+    docstring = module_docstring(
+        f"Bronze asset {key}: the {label} files that land where SOURCE points.",
+        "Drop files there (the glob is relative to the project root, or an abfss:// URI) and "
+        "run the pipeline: each file is ingested once, new files are appended, and a file "
+        "that changes (size or modification time) replaces the rows it gave before. Files are "
+        "never moved or deleted. Every row says where it came from: _source_file, "
+        "_source_size, _source_modified and _ingested_at.",
+        f"What was ingested: polster ingested {key}",
+    )
+    return f'''{docstring}
 
 from core.landing import Landing
 from core.sources.files import {class_name}
 
-{assignment("SOURCE", f"Landing({text(choice.source)}, {reader})")}
+{call("SOURCE", "Landing", text(choice.source), reader)}
 
 {QUALITY.format(checks='not_null("_source_file"), unique("id", "_source_file")')}
 
@@ -169,7 +189,7 @@ if __name__ == "__main__":
 def file_test(key: str, choice: SourceChoice) -> str:
     # Every format reads the sample the same way but CSV, which keeps all values as text.
     expected = '["9.5", "12", None]' if choice.template == "csv" else "[9.5, 12.0, None]"
-    return f'''"""{key}: its reader, on the sample file in tests/assets/fixtures/."""
+    return f'''"""Tests of {key} on sample data."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -177,7 +197,8 @@ from pathlib import Path
 from core.{key} import SOURCE
 from core.landing import INGESTED_AT, SOURCE_FILE
 
-FIXTURES = Path(__file__).parent / "fixtures" / "{key}"
+ASSET = "{key}"
+FIXTURES = Path(__file__).parent / "fixtures" / ASSET  # written by add-asset
 
 
 def test_the_sample_file_is_read_row_by_row_with_where_it_came_from():
@@ -195,21 +216,23 @@ def test_the_sample_file_is_read_row_by_row_with_where_it_came_from():
 def api_module(key: str, name: str, choice: SourceChoice) -> str:
     words = name.replace("_", " ")
     variable = f"{name.upper()}_API_TOKEN"
-    return f'''"""Bronze asset {key}: the records of an HTTP API, fetched in full on every run.
-
-The API's JSON records (a top-level list, or the list under data/items/results/records,
-or under records_key) are followed across pages: a Link header, a `next` field, or page
-numbers with page_parameter="page". 429, 5xx and connection errors are retried with a
-growing wait. If the API needs a token, put it in .env as {variable}=...; it is sent
-as a bearer token and never logged.
-"""
+    docstring = module_docstring(
+        f"Bronze asset {key}: the records of an HTTP API, fetched in full on every run.",
+        "The API's JSON records (a top-level list, the list under data, items, results or "
+        "records, or under records_key) are followed across pages: a Link header, a `next` "
+        'field, or page numbers with page_parameter="page". 429, 5xx and connection errors '
+        "are retried with a growing wait.",
+        f"If the API needs a token, put it in .env as {variable}=...; it is sent as a bearer "
+        "token and never logged.",
+    )
+    return f'''{docstring}
 
 import polars as pl
 
 from core.sources.api import Api, fetch_records, records_frame
 
 SOURCE = Api(
-    {text(choice.source)},
+    {text(choice.source)},{noqa(text(choice.source))}
     token_variable={text(variable)},
     records_key=None,  # or the key of the records list, e.g. "data"
     page_parameter=None,  # or "page": ask for pages 1, 2, ... until one is empty
@@ -238,7 +261,7 @@ if __name__ == "__main__":
 
 
 def api_test(key: str) -> str:
-    return f'''"""{key}: the records of a sample page (in tests/assets/fixtures/), no network."""
+    return f'''"""Tests of {key} on sample data (no network)."""
 
 import json
 from pathlib import Path
@@ -246,7 +269,8 @@ from pathlib import Path
 from core.{key} import SOURCE, to_frame
 from core.sources.api import records_of
 
-PAGE = Path(__file__).parent / "fixtures" / "{key}" / "page.json"
+ASSET = "{key}"
+PAGE = Path(__file__).parent / "fixtures" / ASSET / "page.json"  # written by add-asset
 
 
 def test_a_page_of_records_becomes_rows():
@@ -262,20 +286,20 @@ def test_a_page_of_records_becomes_rows():
 def database_module(key: str, name: str, choice: SourceChoice) -> str:
     words = name.replace("_", " ")
     query = choice.query or f"select * from {name}"
-    return f'''"""Bronze asset {key}: the result of one SQL query, read in full on every run.
-
-The connection URL is read from .env, never from code: {choice.source}=...
-    postgresql://user:password@host:5432/database
-    mssql://user:password@host:1433/database   (SQL Server, Azure SQL)
-    sqlite:///path/relative/to/the/project.db   or   sqlite:////absolute/path.db
-Rows are fetched in batches while the table is written.
-"""
+    docstring = module_docstring(
+        f"Bronze asset {key}: the result of one SQL query, read in full on every run.",
+        f"The connection URL is read from .env, never from code, as {choice.source}: "
+        "postgresql://user:password@host:5432/database, mssql://user:password@host:1433/db "
+        "(SQL Server, Azure SQL), sqlite:///path/relative/to/the/project.db or "
+        "sqlite:////absolute/path.db. Rows are fetched in batches while the table is written.",
+    )
+    return f'''{docstring}
 
 import polars as pl
 
 from core.sources.database import Query
 
-{assignment("SOURCE", f"Query({text(query)}, url_variable={text(choice.source)})")}
+{call("SOURCE", "Query", text(query), f"url_variable={text(choice.source)}")}
 
 {QUALITY.format(checks='not_null("id"), unique("id")')}
 
@@ -291,32 +315,43 @@ if __name__ == "__main__":
 '''
 
 
-def database_test(key: str) -> str:
-    return f'''"""{key}: its query, on a SQLite database made from its sample.sql fixture."""
+def database_test(key: str, name: str, choice: SourceChoice) -> str:
+    default = f"select * from {name}"
+    if choice.query in (None, default):
+        source, note = "SOURCE", ""
+    else:
+        # The sample knows one table; the user's own query needs a sample of its tables.
+        source = "replace(SOURCE, sql=SAMPLE_QUERY)"
+        note = "\n    # Your QUERY needs its own tables: add them to sample.sql, then test SOURCE."
+    custom = choice.query not in (None, default)
+    dataclasses = "from dataclasses import replace\n" if custom else ""
+    sample_query = f"SAMPLE_QUERY = {text(default)}\n" if custom else ""
+    return f'''"""Tests of {key} on sample data (SQLite)."""
 
 import sqlite3
-from pathlib import Path
+{dataclasses}from pathlib import Path
 
-from core.{key} import SOURCE, extract
+from core.{key} import SOURCE
 
-SAMPLE = Path(__file__).parent / "fixtures" / "{key}" / "sample.sql"
-
+ASSET = "{key}"
+SAMPLE = Path(__file__).parent / "fixtures" / ASSET / "sample.sql"  # written by add-asset
+{sample_query}
 
 def test_the_query_reads_the_sample_database(tmp_path, monkeypatch):
     # Adapt sample.sql when the query needs other tables or columns.
     database = tmp_path / "sample.db"
     with sqlite3.connect(database) as connection:
         connection.executescript(SAMPLE.read_text())
-    monkeypatch.setenv(SOURCE.url_variable, f"sqlite:///{{database}}")
+    monkeypatch.setenv(SOURCE.url_variable, f"sqlite:///{{database}}"){note}
 
-    rows = extract().collect()
+    rows = {source}.read().collect()
 
     assert rows["name"].to_list() == ["Smith, Ann", None, "Lee"]
     assert rows["_ingested_at"].null_count() == 0
 '''
 
 
-def fixtures(template: str, name: str) -> dict[str, str | bytes]:
+def fixtures(template: str, name: str, sheet: str | None = None) -> dict[str, str | bytes]:
     """The sample data of a template's generated test, by file name."""
     if template == "csv":
         return {"sample.csv": 'id,name,amount\n1,"Smith, Ann",9.5\n2,,12\n3,Lee,\n'}
@@ -332,7 +367,8 @@ def fixtures(template: str, name: str) -> dict[str, str | bytes]:
         pl.DataFrame(typed).write_parquet(buffer)
         return {"sample.parquet": buffer.getvalue()}
     if template == "excel":
-        return {"sample.xlsx": xlsx(["id", "name", "amount"], [list(r.values()) for r in typed])}
+        rows = [list(row.values()) for row in typed]
+        return {"sample.xlsx": xlsx(["id", "name", "amount"], rows, sheet or "Sheet1")}
     values = ", ".join(
         f"({row['id']}, {_sql(row['name'])}, {row['amount'] or 'null'})" for row in typed
     )
@@ -353,8 +389,12 @@ def _sql(value: str | None) -> str:
     return "null" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def xlsx(header: list[str], rows: list[list[object]]) -> bytes:
-    """A minimal .xlsx workbook with one sheet named Sheet1 (the Office Open XML parts)."""
+def _xml(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+def xlsx(header: list[str], rows: list[list[object]], sheet: str) -> bytes:
+    """A minimal .xlsx workbook with one sheet (the Office Open XML parts)."""
     cells = [header, *rows]
 
     def cell(column: int, row: int, value: object) -> str:
@@ -363,8 +403,7 @@ def xlsx(header: list[str], rows: list[list[object]]) -> bytes:
             return ""
         if isinstance(value, int | float):
             return f'<c r="{ref}"><v>{value}</v></c>'
-        escaped = str(value).replace("&", "&amp;").replace("<", "&lt;")
-        return f'<c r="{ref}" t="inlineStr"><is><t>{escaped}</t></is></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{_xml(str(value))}</t></is></c>'
 
     sheet_rows = "".join(
         f'<row r="{number}">'
@@ -394,7 +433,7 @@ def xlsx(header: list[str], rows: list[list[object]]) -> bytes:
         ),
         "xl/workbook.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" '
-            f'xmlns:r="{relations}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/>'
+            f'xmlns:r="{relations}"><sheets><sheet name="{_xml(sheet)}" sheetId="1" r:id="rId1"/>'
             "</sheets></workbook>"
         ),
         "xl/_rels/workbook.xml.rels": (
