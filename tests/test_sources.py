@@ -402,6 +402,19 @@ def test_api_failures_say_status_url_and_what_was_retried(project, httpserver):
         run_module(project, "bronze_flaky"), "refused the token in FLAKY_API_TOKEN (HTTP 401)"
     )
     assert TOKEN not in line
+    # Through Dagster: one line, and no secret in the output or the saved run summary.
+    dagster_run = run(
+        [PYTHON, "run_polster.py", "--asset", "bronze_flaky"],
+        project,
+        check=False,
+        env=project_env(project),
+    )
+    one_line_failure(dagster_run, "at bronze_flaky: GET", "(HTTP 401)")
+    summary = max((project / "reports").glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
+    saved = summary.read_text() + summary.with_suffix(".md").read_text()
+    for output in (dagster_run.stdout + dagster_run.stderr, saved):
+        assert TOKEN not in output
+        assert "abc123" not in output
 
     closed = f"http://127.0.0.1:{free_port()}/gone"
     add(project, "gone", "api", "--source", closed)

@@ -13,6 +13,7 @@ the table is written while the rows arrive, without holding them all in memory.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from collections.abc import Iterator
@@ -79,6 +80,9 @@ def read_query(query: str, variable: str, batch_rows: int = BATCH_ROWS) -> pl.La
     The query runs at once, so that a refused connection or an SQL error is reported
     here, with the database's own message; the rows are fetched as they are written.
     """
+    # connectorx's connection pool logs every failed attempt on stderr; the SourceError
+    # below says it once. RUST_LOG=error in the environment shows them again.
+    os.environ.setdefault("RUST_LOG", "off")
     import connectorx as cx
 
     url = database_url(variable)
