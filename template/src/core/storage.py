@@ -141,17 +141,17 @@ class TableStore:
         if isinstance(frame, Quarantined):
             rejected = self.write(rejected_key(key), frame.rejected, run_id)
             return replace(self.write(key, frame.kept, run_id), rejected=rejected)
-        if isinstance(frame, Landing):
-            return self._write_landing(key, frame, run_id)
+        # Files from a landing folder are appended; any other frame replaces the table.
+        write = self._write_landing if isinstance(frame, Landing) else self._write
         try:
-            written = self._call(f"write {key}", lambda: self._write(key, frame, run_id))
+            written = self._call(f"write {key}", lambda: write(key, frame, run_id))
         except StorageError as error:
             if self.fallback is None:
                 raise
             log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
             written = self.fallback.write(key, frame, run_id)
             return replace(written, fallback_reason=str(error))
-        if self.sample is not None:
+        if self.sample is not None and written.ingested != ():  # (): no new files, no new version
             head = self.read(key, version=written.version).head(self.sample_size)
             written = replace(written, sample_uri=self.sample.write(key, head, run_id).uri)
         return written
@@ -232,10 +232,7 @@ class TableStore:
             if not batch.files:  # nothing new: the latest version stays the latest
                 return replace(self._written(key, self._table(key)), ingested=())
             predicate = {"predicate": batch.predicate} if ingested else {}
-            written = self._call(
-                f"write {key}",
-                lambda: self._write(key, batch.frame, run_id, batch.files, **predicate),
-            )
+            written = self._write(key, batch.frame, run_id, batch.files, **predicate)
         except (pl.exceptions.PolarsError, DeltaError) as error:
             # A file that cannot be read: nothing was committed; name the file at fault.
             raise landing.explain(error, files) from None
