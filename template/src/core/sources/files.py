@@ -21,8 +21,6 @@ import polars as pl
 from core.paths import PROJECT_ROOT
 from core.sources import SourceError
 
-FORMATS = ("csv", "parquet", "json", "excel")
-EXTENSIONS = {"csv": "csv", "parquet": "parquet", "json": "json", "excel": "xlsx"}
 REMOTE_PREFIX = "abfss://"
 
 
