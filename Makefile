@@ -23,12 +23,13 @@ node_modules/.bin/azurite-blob: package.json package-lock.json
 test: setup node_modules/.bin/azurite-blob ## Run the whole test suite (renders projects, runs their pipelines, Azurite)
 	uv run --frozen pytest
 
-# `make bench ROWS=1000 REPEAT=1` is the quick run the test suite makes.
+# `make bench ROWS=1000 REPEAT=1 CSV_MIB=1` is the quick run the test suite makes.
 ROWS ?= 100000,1000000,10000000
 REPEAT ?= 3
+CSV_MIB ?= 1024
 OUTPUT ?= .bench/results.json
-bench: setup ## Time renders, scaffolds and the example pipeline against plain Polars, pandas, Dagster
-	uv run --frozen python -m bench --rows "$(ROWS)" --repeat "$(REPEAT)" --output "$(OUTPUT)"
+bench: setup ## Time renders, scaffolds, the example pipeline and CSV ingest against plain Polars, pandas, Dagster
+	uv run --frozen python -m bench --rows "$(ROWS)" --repeat "$(REPEAT)" --csv-mib "$(CSV_MIB)" --output "$(OUTPUT)"
 
 lint: setup ## Check style and formatting of the template's own code
 	uv run --frozen ruff check .

@@ -1,6 +1,6 @@
 """`python -m bench`: measure, print the tables, write the results as JSON (and Markdown).
 
-python -m bench --rows 100000,1000000,10000000 --repeat 3 --output .bench/results.json
+python -m bench --rows 100000,1000000 --repeat 3 --csv-mib 1024 --output .bench/results.json
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import machine, pipelines, report, scaffolding
+from bench import ingest, machine, pipelines, report, scaffolding
 from bench.process import BenchError
 from bench.project import REPO, child_env, render, snapshot_template
 
@@ -36,7 +36,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=REPO / ".bench" / "results.json",
         help="the JSON results; the Markdown tables go beside it (default: %(default)s)",
     )
+    parser.add_argument(
+        "--csv-mib",
+        type=float,
+        default=1024,
+        help="size of the CSV the CSV template ingests, in MiB (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
+    if args.csv_mib <= 0:
+        parser.error(f"--csv-mib {args.csv_mib}: give a size above 0")
     try:
         args.rows = sorted({int(size.replace("_", "")) for size in args.rows.split(",")})
     except ValueError:
@@ -46,7 +54,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(rows: list[int], repeat: int) -> dict[str, object]:
+def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
     env = child_env()
     with tempfile.TemporaryDirectory(prefix="polster-bench-") as scratch:
         work = Path(scratch)
@@ -66,6 +74,9 @@ def run(rows: list[int], repeat: int) -> dict[str, object]:
             pipeline.append(report.pipeline_entry(size, measured))
         print("bench: fixed overhead ...", file=sys.stderr)
         overhead_samples = pipelines.overhead_figures(project, work / "overhead", env, repeat)
+        print(f"bench: the CSV template on a {csv_mib:,.0f} MiB CSV ...", file=sys.stderr)
+        csv_project = render(template, work / "ingest-project" / "shop")
+        ingested = ingest.ingest_figures(csv_project, work / "ingest", env, csv_mib, repeat)
     overhead = {
         "rows": pipelines.OVERHEAD_ROWS,
         **report.compare(overhead_samples, "run_polster", "bare_materialize"),
@@ -78,13 +89,18 @@ def run(rows: list[int], repeat: int) -> dict[str, object]:
         "pipeline": pipeline,
         "overhead": overhead,
         "targets": report.targets(pipeline, overhead),
+        "csv_ingest": {
+            "rows": ingested["rows"],
+            "csv_mib": ingested["csv_mib"],
+            **report.compare(ingested["samples"], "csv_template", "scan_csv_sink_parquet"),
+        },
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        results = run(args.rows, args.repeat)
+        results = run(args.rows, args.repeat, args.csv_mib)
     except BenchError as error:
         print(error, file=sys.stderr)
         return 1

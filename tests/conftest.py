@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -15,6 +15,7 @@ import pytest
 from deltalake import DeltaTable
 
 from bench.project import snapshot_template
+from tests.postgres import PostgresServer, postgres_bin, start_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -157,3 +158,16 @@ class _PlainPathTable(DeltaTable):
 def read_table(path: Path, version: int | None = None) -> pl.DataFrame:
     """A local Delta table as a frame, also under a folder whose name has a space."""
     return pl.scan_delta(_PlainPathTable(str(path), version)).collect()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (system package) for the whole session, on 127.0.0.1."""
+    if postgres_bin() is None:
+        pytest.skip(
+            "SKIPPED LOUDLY: PostgreSQL is not installed (initdb missing) and .ci/run could "
+            "not install it: apt-get install -y postgresql"
+        )
+    server = start_postgres(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()

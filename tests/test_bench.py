@@ -18,10 +18,17 @@ RATIOS = {
 
 def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     output = tmp_path / "results.json"
-    result = run(["make", "bench", "ROWS=1000", "REPEAT=1", f"OUTPUT={output}"], REPO)
+    result = run(["make", "bench", "ROWS=1000", "REPEAT=1", "CSV_MIB=1", f"OUTPUT={output}"], REPO)
 
     results = json.loads(output.read_text())
-    assert set(results) >= {"machine", "create_project", "add_asset", "pipeline", "overhead"}
+    assert set(results) >= {
+        "machine",
+        "create_project",
+        "add_asset",
+        "pipeline",
+        "overhead",
+        "csv_ingest",
+    }
     for comparison, names in [
         ("create_project", {"copier_copy", "create_dagster_project"}),
         ("add_asset", {"polster_add_asset", "dg_scaffold_asset"}),
@@ -42,6 +49,13 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     assert all(figures["rows_per_second"] > 0 for figures in entry["variants"].values())
     assert set(entry["ratios"]) == RATIOS
     assert len(results["targets"]) == 4
+    ingest = results["csv_ingest"]
+    assert ingest["rows"] > 0
+    assert ingest["csv_mib"] >= 1
+    assert ingest["ratio"] > 0
+    for name in ("csv_template", "scan_csv_sink_parquet"):
+        assert ingest[name]["seconds"] > 0
+        assert len(ingest[name]["runs"]) == 1
     assert {"measured", "limit", "met"} <= set(results["targets"][0])
     # The same figures, printed as the README's tables.
     assert "| Bronze rows | Pipeline |" in result.stdout

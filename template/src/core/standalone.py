@@ -46,12 +46,22 @@ def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> N
     except Exception as error:  # the asset's own code failed: say where, in one line
         message = f"{key} failed at {describe(error, PROJECT_ROOT)}"
         fail(error, verbose, f"{message}. Run again with --verbose for the traceback")
-    print(
-        f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
-        f"(Delta version {written.version})"
-    )
+    if written.ingested == ():
+        print(
+            f"{written.key}: no new or changed files; the table stays at Delta version "
+            f"{written.version} ({written.row_count:,} rows)"
+        )
+    else:
+        print(
+            f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
+            f"(Delta version {written.version})"
+        )
     if written.rejected is not None:
         print(f"  rejected {written.rejected.row_count:,} rows to {written.rejected.uri}")
+    if written.ingested:
+        print(f"  ingested {len(written.ingested)} new or changed file(s)")
+        for file in written.ingested:
+            print(f"    {file.path}")
     if written.sample_uri:
         print(f"  local sample: {written.sample_uri}")
     for note in written.notes:

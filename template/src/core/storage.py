@@ -30,15 +30,17 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from filelock import FileLock, Timeout
 
 from core import adls, publish
+from core.landing import SOURCE_FILE, Landing, files_metadata, ingested_files, source_columns
 from core.locks import lock_path, table_lock
 from core.paths import STATE_DIR
 from core.settings import Settings, get_settings
+from core.sources.files import LandedFile
 from medallion.errors import PolsterError
 from medallion.layers import REJECTED_SUFFIX, layer_of, split_key
 from medallion.quality import Check, CheckOutcome, Quarantined, evaluate, rejected_key
 
 Frame = pl.DataFrame | pl.LazyFrame
-Output = Frame | Quarantined  # what a compute function may return
+Output = Frame | Quarantined | Landing  # what a compute function may return
 log = logging.getLogger("polster.storage")
 PREVIEW_ROWS = 5
 RECENT_COMMITS = 20  # how far back a write looks for the commits of interrupted writes
@@ -95,6 +97,7 @@ class WrittenTable:
     fallback_reason: str | None = None  # why the table went to local storage instead
     rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
     notes: tuple[str, ...] = ()  # what the write repaired or cleaned up on its way
+    ingested: tuple[LandedFile, ...] | None = None  # the files added, for a Landing output
 
 
 class LocalDeltaTable(DeltaTable):
@@ -210,7 +213,7 @@ class TableStore:
             log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
             written = self.fallback.write(key, output, run_id, audit)
             return replace(written, fallback_reason=str(error))
-        if self.sample is not None:
+        if self.sample is not None and written.ingested != ():  # (): nothing new was written
             head = self.read(key, version=written.version).head(self.sample_size)
             written = replace(written, sample_uri=self.sample.write(key, head, run_id).uri)
         return written
@@ -284,14 +287,23 @@ class TableStore:
         parts: dict[str, Frame] = {key: output}
         if isinstance(output, Quarantined):
             parts = {key: output.kept, rejected_key(key): output.rejected}
+        mode, current, landed = "overwrite", None, None
+        if isinstance(output, Landing):
+            plan = self._landing_plan(key, output)
+            if plan is None:  # nothing new landed: the latest version stays the latest
+                return replace(self._latest(key), ingested=(), notes=tuple(notes))
+            parts[key], mode, current, landed = plan
         journal = self._journal(write_id, {part: self.uri(part) for part in parts})
         staged: dict[str, publish.StagedFile] = {}
         try:
             crash_point(key, "before-files")
             for part, frame in parts.items():
-                staged[part] = self._stage(part, frame, write_id)
+                staged[part] = self._stage_source(part, frame, write_id, output)
             kept = staged[key]
-            outcomes, refusals = audit.run(key, self._scan(kept.uri))
+            published = self._scan(kept.uri)
+            if current is not None:  # appended: the new version is the old rows plus these
+                published = pl.concat([current, published], how="vertical_relaxed")
+            outcomes, refusals = audit.run(key, published)
             if refusals:
                 current = self._current_version(key)
                 stays = f"version {current} stays current" if current is not None else "no table"
@@ -302,13 +314,16 @@ class TableStore:
                 raise AuditError(msg, outcomes)
             crash_point(key, "after-files")
             metadata = {**_commit_metadata(key, run_id), "polster_write": write_id}
+            if landed is not None:  # which landed files this version added
+                metadata["polster_ingested_files"] = json.dumps(files_metadata(landed))
             if len(parts) > 1:
                 metadata["polster_unit"] = write_id  # kept and rejected: one unit
             versions = {}
             for part, file in reversed(staged.items()):  # rejected first, kept last
                 if part == key and len(parts) > 1:
                     crash_point(key, "between-commits")
-                versions[part] = self._commit(part, file, {**metadata, "polster_asset": part})
+                part_metadata = {**metadata, "polster_asset": part}
+                versions[part] = self._commit(part, file, part_metadata, mode)
             crash_point(key, "after-commit")
         except BaseException:
             for part, file in staged.items():
@@ -330,11 +345,66 @@ class TableStore:
             )
             for part, file in staged.items()
         }
+        total = written[key].row_count
+        if current is not None:
+            total += current.select(pl.len()).collect().item()
         return replace(
             written[key],
+            row_count=total,
             outcomes=tuple(outcomes),
             rejected=written.get(rejected_key(key)),
             notes=tuple(notes),
+            ingested=landed,
+        )
+
+    def _landing_plan(
+        self, key: str, landing: Landing
+    ) -> tuple[pl.LazyFrame, str, pl.LazyFrame | None, tuple[LandedFile, ...]] | None:
+        """What to write for the files that landed: (rows, mode, rows kept, files), or None.
+
+        New files are appended. A changed file (another size or modification time) replaces
+        the rows it gave before: the new version is then the table without them, plus the
+        batch, written whole. None when nothing is new.
+        """
+        try:
+            table = self.read(key)
+        except StorageError:
+            table = None
+        held = ingested_files(table) if table is not None else {}
+        columns = source_columns(table.collect_schema()) if held else None
+        files = landing.files()
+        batch = landing.batch(held, columns, files)
+        if not batch.files:
+            return None
+        if table is None:
+            return batch.frame, "overwrite", None, batch.files
+        if batch.replaced:
+            kept = table.filter(~pl.col(SOURCE_FILE).is_in(batch.replaced))
+            rows = pl.concat([kept, batch.frame], how="vertical_relaxed")
+            return rows, "overwrite", None, batch.files
+        return batch.frame, "append", table, batch.files
+
+    def _stage_source(
+        self, key: str, frame: Frame, write_id: str, output: Output
+    ) -> publish.StagedFile:
+        """Stage `frame`; a landed file that cannot be read is named in one line."""
+        if not isinstance(output, Landing):
+            return self._stage(key, frame, write_id)
+        try:
+            return self._stage(key, frame, write_id)
+        except (pl.exceptions.PolarsError, DeltaError) as error:
+            raise output.explain(error, output.files()) from None
+
+    def _latest(self, key: str) -> WrittenTable:
+        """What the table's latest version holds, without writing anything."""
+        table = self._table(key)
+        rows = pl.scan_delta(table, storage_options=self._polars_options)
+        return WrittenTable(
+            key=key,
+            uri=self.uri(key),
+            version=table.version(),
+            row_count=rows.select(pl.len()).collect().item(),
+            schema=rows.collect_schema(),
         )
 
     def _stage(self, key: str, frame: Frame, write_id: str) -> publish.StagedFile:
@@ -380,7 +450,9 @@ class TableStore:
             )
             raise StorageError(msg)
 
-    def _commit(self, key: str, file: publish.StagedFile, metadata: dict[str, str]) -> int:
+    def _commit(
+        self, key: str, file: publish.StagedFile, metadata: dict[str, str], mode: str
+    ) -> int:
         """Commit one staged file as the table's next version; returns that version."""
         uri = self.uri(key)
         metadata = {**metadata, "polster_rows": str(file.rows)}
@@ -389,7 +461,13 @@ class TableStore:
         except TableNotFoundError:
             table = None
         publish.commit(
-            uri, [file], file.schema, metadata, table=table, storage_options=self._delta_options
+            uri,
+            [file],
+            file.schema,
+            metadata,
+            mode=mode,
+            table=table,
+            storage_options=self._delta_options,
         )
         return 0 if table is None else table.version() + 1
 

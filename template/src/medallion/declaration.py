@@ -17,8 +17,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import polars as pl
-
 from medallion.errors import PolsterError
 from medallion.layers import layer_of
 from medallion.quality import Check, Quarantined, duplicate_check_names, schema_violations
@@ -88,7 +86,8 @@ class OutputTypeError(PolsterError, TypeError):
 def compute_output(compute: Callable[..., Any], inputs: dict[str, Any]) -> Any:
     """Run `compute` on its inputs and check the result against the declared SCHEMA."""
     output = compute(**inputs)
-    if not isinstance(output, pl.DataFrame | pl.LazyFrame | Quarantined):
+    # A frame, a quarantine, or a source that reads itself lazily (core.landing.Landing).
+    if not (isinstance(output, Quarantined) or callable(getattr(output, "lazy", None))):
         key = asset_key_of(compute)
         returned = (
             "None" if output is None else f"a {type(output).__module__}.{type(output).__name__}"

@@ -16,6 +16,7 @@ from core.storage import TableStore, store_from_settings
 from medallion.layers import check_graph, layer_of
 from orchestration.asset_factory import TABLE_STORE
 from orchestration.io_manager import DeltaTableIOManager
+from orchestration.sensors import landing_sensors
 
 
 def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
@@ -57,7 +58,8 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     )
     pipeline = dg.Definitions(
         schedules=schedules,
-        sensors=[automation],
+        # Bronze assets fed by a landing folder also run when new files land there.
+        sensors=[automation, *landing_sensors(list(graph), store)],
         resources={
             TABLE_STORE: dg.ResourceDefinition.hardcoded_resource(store),
             "io_manager": DeltaTableIOManager(store),

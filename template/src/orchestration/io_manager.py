@@ -48,6 +48,12 @@ def table_metadata(
     if written.rejected is not None:
         metadata["rows_rejected"] = dg.MetadataValue.int(written.rejected.row_count)
         metadata["rejected_table"] = dg.MetadataValue.text(written.rejected.uri)
+    if written.ingested is not None:
+        # Which landed files this version added; earlier ones are listed by `polster ingested`.
+        metadata["files_ingested"] = dg.MetadataValue.int(len(written.ingested))
+        if written.ingested:
+            names = "\n".join(f"- {file.path} ({file.size:,} bytes)" for file in written.ingested)
+            metadata["ingested_files"] = dg.MetadataValue.md(names)
     if drift:
         metadata["schema_drift"] = dg.MetadataValue.text("; ".join(drift))
     return metadata

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from medallion.errors import PolsterError
 from medallion.layers import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
 from medallion.layout import core_module_path, tests_path, wrapper_path
-from polster import scaffold
+from polster import scaffold, source_templates
 from polster.files import create_files, remove_files
 from polster.lineage import update_readme
 from polster.project import Project
@@ -26,6 +27,7 @@ class NewAsset:
     name: str
     upstreams: tuple[str, ...]
     description: str | None = None
+    source: source_templates.SourceChoice | None = None  # --template and its options
 
     @property
     def key(self) -> str:
@@ -84,23 +86,32 @@ def plan_new_asset(
     name: str,
     dependencies: Sequence[str],
     description: str | None = None,
+    source: source_templates.SourceChoice | None = None,
 ) -> NewAsset:
     """Check a new asset against every rule; raise PolsterError on the first problem."""
     check_layer(layer)
     check_new_name(project, layer, name)
     upstreams = resolve_upstreams(project, layer, dependencies)
-    return NewAsset(layer, name, upstreams, description)
+    return NewAsset(layer, name, upstreams, description, source)
 
 
 def add_asset(project: Project, asset: NewAsset) -> list[str]:
     """Write the asset's two files (both or neither); return their paths."""
-    files = {
+    files: dict[Path, str | bytes] = {
         project.root / core_module_path(asset.key): scaffold.core_module_source(
             asset.layer, asset.name, asset.upstreams, asset.description
         ),
         project.root / wrapper_path(asset.key): scaffold.wrapper_source(asset.layer, asset.name),
     }
+    if asset.source is not None:
+        # A real source: its own core module, plus a generated test and its fixture.
+        sourced = source_templates.source_files(asset.key, asset.name, asset.source)
+        files.update({project.root / path: text for path, text in sourced.items()})
     create_files(files)
+    if asset.source is not None and asset.source.template in source_templates.FILE_TEMPLATES:
+        landing = asset.source.source.split("*", 1)[0].rstrip("/")
+        if landing and "://" not in landing:
+            (project.root / landing).mkdir(parents=True, exist_ok=True)
     graph = {**project.graph(), asset.key: list(asset.upstreams)}
     update_readme(project.root / "README.md", graph)
     return [str(path.relative_to(project.root)) for path in files]
@@ -140,6 +151,10 @@ def files_of(project: Project, keys: Sequence[str]) -> list[str]:
     paths = [
         path for key in keys for path in (core_module_path(key), wrapper_path(key), tests_path(key))
     ]
+    for key in keys:  # the sample data of a generated test goes with it
+        fixtures = project.root / source_templates.fixtures_path(key)
+        if fixtures.is_dir():
+            paths += [path.relative_to(project.root) for path in sorted(fixtures.iterdir())]
     return [str(path) for path in paths if (project.root / path).exists()]
 
 

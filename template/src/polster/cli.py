@@ -20,7 +20,7 @@ from medallion.errors import PolsterError
 from medallion.layers import LAYERS, UPSTREAM_LAYER
 from medallion.layout import NO_ASSETS_YET, core_module_path, wrapper_path
 from orchestration.text_table import text_table
-from polster import assets, lineage, prompts, update
+from polster import assets, lineage, prompts, source_templates, update
 from polster.project import Project, load_project
 from polster.validate import find_problems
 
@@ -56,13 +56,32 @@ def add_asset(args: argparse.Namespace) -> int:
         dependencies = choose_dependencies(project, layer)
     else:
         dependencies = []
-    plan = assets.plan_new_asset(project, layer, name, dependencies, args.description)
+    source = None
+    if args.template is not None:
+        source = source_templates.check_source(
+            layer, name, args.template, args.source, args.query, args.sheet
+        )
+    elif args.source or args.query or args.sheet:
+        choices = ", ".join(source_templates.TEMPLATES)
+        msg = f"--source, --query and --sheet go with --template ({choices})"
+        raise PolsterError(msg)
+    plan = assets.plan_new_asset(project, layer, name, dependencies, args.description, source)
     created = assets.add_asset(project, plan)
     print(f"Created {plan.key}" + (f" from {', '.join(plan.upstreams)}" if plan.upstreams else ""))
     for path in created:
         print(f"  {path}")
-    print(f"Next: write your logic in {created[0]}, then run `make run`.")
+    print(f"Next: {next_step(plan)}")
     return 0
+
+
+def next_step(plan: assets.NewAsset) -> str:
+    if plan.source is None:
+        return f"write your logic in src/core/{plan.key}.py, then run `make run`."
+    if plan.source.template in source_templates.FILE_TEMPLATES:
+        return f"drop files matching {plan.source.source}, then run `make run`."
+    if plan.source.template == "api":
+        return f"set {plan.name.upper()}_API_TOKEN in .env if the API needs one, then `make run`."
+    return f"set {plan.source.source} in .env, then run `make run`."
 
 
 def choose_dependencies(project: Project, layer: str) -> list[str]:
@@ -215,6 +234,15 @@ def show(args: argparse.Namespace) -> int:
     return 0
 
 
+def list_ingested(args: argparse.Namespace) -> int:
+    from core.storage import default_store
+    from polster import ingested, tables
+
+    key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
+    print(ingested.ingested(default_store(), key))
+    return 0
+
+
 def restore(args: argparse.Namespace) -> int:
     from core.storage import default_store
     from polster import tables
@@ -292,6 +320,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--dependencies", help="comma-separated upstream assets (keys or unambiguous names)"
     )
     add.add_argument("--description", help="what the asset holds (shown in the Dagster UI)")
+    add.add_argument(
+        "--template",
+        choices=source_templates.TEMPLATES,
+        help="bronze only: read a real source (files, an HTTP API or a database)",
+    )
+    add.add_argument(
+        "--source",
+        help="files: a glob (default landing/NAME/*.EXT); api: the URL; "
+        "database: the .env variable with the URL (default NAME_DATABASE_URL)",
+    )
+    add.add_argument("--query", help="database: the SQL (default: select * from NAME)")
+    add.add_argument("--sheet", help="excel: the sheet name (default: the first sheet)")
     add.set_defaults(handler=add_asset)
 
     remove = commands.add_parser("remove-asset", help="remove assets (asks which, in a terminal)")
@@ -325,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     show_parser.add_argument("--version", type=int, help="an older version (see history)")
     show_parser.add_argument("--limit", type=int, default=10, help="rows to show (default 10)")
     show_parser.set_defaults(handler=show)
+
+    ingested_parser = commands.add_parser("ingested", help="list the files a bronze table holds")
+    ingested_parser.add_argument("asset", help="asset key or name")
+    ingested_parser.set_defaults(handler=list_ingested)
 
     restore_parser = commands.add_parser("restore", help="restore an older version of a table")
     restore_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")

@@ -11,8 +11,8 @@ from pathlib import Path
 from medallion.errors import PolsterError
 
 
-def create_files(files: Mapping[Path, str]) -> None:
-    """Create every file with its text, or none of them; never overwrite one."""
+def create_files(files: Mapping[Path, str | bytes]) -> None:
+    """Create every file with its text (or bytes), or none of them; never overwrite one."""
     existing = [str(path) for path in files if path.exists()]
     if existing:
         msg = f"{', '.join(existing)} already exist(s): nothing was written"
@@ -66,8 +66,12 @@ def remove_files(paths: Iterable[Path], root: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-def _write_temporary(path: Path, text: str) -> Path:
+def _write_temporary(path: Path, text: str | bytes) -> Path:
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    if isinstance(text, bytes):
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text)
+    else:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
     return Path(name)
