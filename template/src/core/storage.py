@@ -295,6 +295,7 @@ class TableStore:
             parts[key], mode, current, landed = plan
         journal = self._journal(write_id, {part: self.uri(part) for part in parts})
         staged: dict[str, publish.StagedFile] = {}
+        versions: dict[str, int] = {}
         try:
             crash_point(key, "before-files")
             for part, frame in parts.items():
@@ -305,8 +306,8 @@ class TableStore:
                 published = pl.concat([current, published], how="vertical_relaxed")
             outcomes, refusals = audit.run(key, published)
             if refusals:
-                current = self._current_version(key)
-                stays = f"version {current} stays current" if current is not None else "no table"
+                latest = self._current_version(key)
+                stays = f"version {latest} stays current" if latest is not None else "no table"
                 msg = (
                     f"{key} was not published: {'; '.join(refusals)}. Nothing was written "
                     f"({stays}); fix the data or the logic in src/core/{key}.py"
@@ -318,7 +319,6 @@ class TableStore:
                 metadata["polster_ingested_files"] = json.dumps(files_metadata(landed))
             if len(parts) > 1:
                 metadata["polster_unit"] = write_id  # kept and rejected: one unit
-            versions = {}
             for part, file in reversed(staged.items()):  # rejected first, kept last
                 if part == key and len(parts) > 1:
                     crash_point(key, "between-commits")
@@ -326,8 +326,13 @@ class TableStore:
                 versions[part] = self._commit(part, file, part_metadata, mode)
             crash_point(key, "after-commit")
         except BaseException:
-            for part, file in staged.items():
-                self._delete_file(file.uri)
+            # Delete what no version references: every file of this write not committed
+            # (a partly written one included). A committed part keeps its file; if the
+            # other part failed, the next write repairs the split unit.
+            for part in parts:
+                if part in versions:
+                    continue
+                self._delete_file(f"{self.uri(part)}/{publish.data_file_name(write_id)}")
                 if self.remote is None:  # a refused first write leaves no empty folder
                     with suppress(OSError):
                         Path(self.uri(part)).rmdir()
