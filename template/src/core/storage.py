@@ -57,8 +57,11 @@ class Audit:
     checks: Sequence[Check] = ()
     allow_empty: bool = True  # False: a result without rows is refused (bronze's default)
 
-    def run(self, key: str, rows: pl.LazyFrame) -> tuple[list[CheckOutcome], list[str]]:
-        """The outcome of every check on `rows`, and why they may not be published."""
+    def run(
+        self, key: str, rows: pl.LazyFrame, row_count: int
+    ) -> tuple[list[CheckOutcome], list[str]]:
+        """The outcome of every check on `rows` (`row_count` of them), and why they may not
+        be published."""
         layer = layer_of(key) or "bronze"
         outcomes = evaluate(rows, self.checks)
         refusals = [
@@ -66,7 +69,7 @@ class Audit:
             for outcome in outcomes
             if outcome.check.blocks(layer) and not outcome.passed
         ]
-        if not self.allow_empty and rows.select(pl.len()).collect().item() == 0:
+        if not self.allow_empty and row_count == 0:
             refusals.append(
                 f"the result has no rows (if that is fine, set ALLOW_EMPTY = True in "
                 f"src/core/{key}.py)"
@@ -301,13 +304,14 @@ class TableStore:
             for part, frame in parts.items():
                 staged[part] = self._stage_source(part, frame, write_id, output)
             kept = staged[key]
-            published = self._scan(kept.uri)
+            published, total = self._scan(kept.uri), kept.rows
             if current is not None:  # appended: the new version is the old rows plus these
                 published = pl.concat([current, published], how="vertical_relaxed")
-            outcomes, refusals = audit.run(key, published)
+                total += current.select(pl.len()).collect().item()
+            outcomes, refusals = audit.run(key, published, total)
             if refusals:
-                latest = self._current_version(key)
-                stays = f"version {latest} stays current" if latest is not None else "no table"
+                latest = self._existing(key)
+                stays = f"version {latest.version()} stays current" if latest else "no table"
                 msg = (
                     f"{key} was not published: {'; '.join(refusals)}. Nothing was written "
                     f"({stays}); fix the data or the logic in src/core/{key}.py"
@@ -350,9 +354,6 @@ class TableStore:
             )
             for part, file in staged.items()
         }
-        total = written[key].row_count
-        if current is not None:
-            total += current.select(pl.len()).collect().item()
         return replace(
             written[key],
             row_count=total,
@@ -393,11 +394,11 @@ class TableStore:
         self, key: str, frame: Frame, write_id: str, output: Output
     ) -> publish.StagedFile:
         """Stage `frame`; a landed file that cannot be read is named in one line."""
-        if not isinstance(output, Landing):
-            return self._stage(key, frame, write_id)
         try:
             return self._stage(key, frame, write_id)
         except (pl.exceptions.PolarsError, DeltaError) as error:
+            if not isinstance(output, Landing):
+                raise
             raise output.explain(error, output.files()) from None
 
     def _latest(self, key: str) -> WrittenTable:
@@ -461,10 +462,7 @@ class TableStore:
         """Commit one staged file as the table's next version; returns that version."""
         uri = self.uri(key)
         metadata = {**metadata, "polster_rows": str(file.rows)}
-        try:
-            table: DeltaTable | None = self._open(uri)
-        except TableNotFoundError:
-            table = None
+        table = self._existing(key)
         publish.commit(
             uri,
             [file],
@@ -476,9 +474,10 @@ class TableStore:
         )
         return 0 if table is None else table.version() + 1
 
-    def _current_version(self, key: str) -> int | None:
+    def _existing(self, key: str) -> DeltaTable | None:
+        """The table of `key` at its latest version, or None when there is none yet."""
         try:
-            return self._open(self.uri(key)).version()
+            return self._open(self.uri(key))
         except TableNotFoundError:
             return None
 
@@ -516,10 +515,8 @@ class TableStore:
         return [*notes, *([repaired] if repaired else [])]
 
     def _committed(self, key: str, write_id: str) -> bool:
-        try:
-            recent = self._open(self.uri(key)).history(RECENT_COMMITS)
-        except TableNotFoundError:
-            return False
+        table = self._existing(key)
+        recent = table.history(RECENT_COMMITS) if table is not None else []
         return any(commit.get("polster_write") == write_id for commit in recent)
 
     def _repair_unit(self, key: str) -> str | None:
@@ -530,13 +527,11 @@ class TableStore:
         kept table holds, as a new version that says so.
         """
         rejected = rejected_key(key)
-        try:
-            rejected_table = self._open(self.uri(rejected))
-        except TableNotFoundError:
+        rejected_table = self._existing(rejected)
+        if rejected_table is None:
             return None
-        try:
-            kept_table = self._open(self.uri(key))
-        except TableNotFoundError:
+        kept_table = self._existing(key)
+        if kept_table is None:
             # The very first write died between its commits: its rejected rows belong to
             # no kept rows at all.
             if rejected_table.version() == 0 and rejected_table.history(1)[0].get("polster_unit"):
@@ -596,7 +591,9 @@ class TableStore:
         except FileNotFoundError:
             pass
         except OSError as error:
-            log.warning("could not delete %s (%s): polster vacuum removes it later", uri, error)
+            log.warning(
+                "could not delete %s (%s): no version uses it, delete it by hand", uri, error
+            )
 
     def _open(self, uri: str, version: int | None = None) -> DeltaTable:
         kind = DeltaTable if self.remote else LocalDeltaTable
