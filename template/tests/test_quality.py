@@ -12,6 +12,7 @@ from medallion.quality import (
     min_rows,
     not_null,
     quarantine,
+    repeated,
     schema_drift,
     schema_violations,
     unique,
@@ -89,6 +90,37 @@ def test_quarantine_keeps_every_row_once_with_the_first_reason():
         (2, "nothing ordered"),
         (4, "no status"),
     ]
+
+
+def test_unique_counts_every_row_of_a_repeated_key_of_several_columns():
+    frame = pl.LazyFrame(
+        {"day": [1, 1, 1, 2, None, None], "shop": ["a", "a", "b", "a", None, None]}
+    )
+
+    (outcome,) = evaluate(frame, [unique("day", "shop")])
+
+    # (1, a) twice and (null, null) twice, as group_by sees them; (1, b) and (2, a) once.
+    assert outcome.failing_rows == 4
+    assert outcome.sample.height == 4
+
+
+def test_repeated_rejects_every_copy_but_the_first_as_is_first_distinct_does():
+    frame = pl.LazyFrame(
+        {"id": [3, 1, 3, None, 2, None, 3], "seen": ["a", "b", "c", "d", "e", "f", "g"]}
+    )
+    streaming = quarantine(frame, {"copy": repeated("id"), "late": pl.col("seen") == "e"})
+    in_memory = quarantine(
+        frame, {"copy": ~pl.col("id").is_first_distinct(), "late": pl.col("seen") == "e"}
+    )
+
+    for split in (streaming, in_memory):
+        assert split.kept.collect().sort("seen")["seen"].to_list() == ["a", "b", "d"]
+        assert split.rejected.collect().sort("seen").select("seen", "rejected_reason").rows() == [
+            ("c", "copy"),
+            ("e", "late"),
+            ("f", "copy"),
+            ("g", "copy"),
+        ]
 
 
 def test_schema_violations_name_each_column():

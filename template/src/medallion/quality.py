@@ -11,6 +11,13 @@ written (medallion.declaration.compute_output). A silver function can also retur
 `quarantine(frame, rules)`: the rows a rule rejects go to a companion table with the
 reason, instead of disappearing.
 Everything here is pure Polars: no Dagster, no I/O.
+
+Checks and rules stream: a table larger than memory is checked without being held. The
+exceptions are the rules that compare rows with each other. `unique` and `repeated`
+find repeated keys in two passes: the first keeps a 64-bit hash per row (8 bytes a row,
+whatever the key), and the second looks only at the rows whose hash came up twice.
+An expression such as `is_first_distinct()` in a rule also works, but Polars then
+holds the whole frame in memory.
 """
 
 from __future__ import annotations
@@ -18,12 +25,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from medallion.layers import REJECTED_SUFFIX
 
 REASON_COLUMN = "rejected_reason"
 SAMPLE_ROWS = 5
+ROWS_COLUMN = "rows"  # in duplicated_keys(): how many rows hold each repeated key
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,8 @@ class Check:
     """A rule every row (or the table) must satisfy; `failing` marks the rows that break it.
 
     `blocking=None` takes the layer's default: blocking on silver and gold, a warning on
-    bronze. A table-level check (`min_rows`) has no `failing` expression.
+    bronze. A table-level check (`min_rows`) has no `failing` expression. A uniqueness
+    check names its `key`: evaluate() counts it without holding the table (see above).
     """
 
     name: str
@@ -39,6 +49,7 @@ class Check:
     failing: pl.Expr | None = None
     min_rows: int = 0
     blocking: bool | None = None
+    key: tuple[str, ...] = ()
 
     def blocks(self, layer: str) -> bool:
         """Whether a failure stops what is downstream, on an asset of `layer`."""
@@ -82,7 +93,8 @@ def unique(*columns: str, name: str | None = None, blocking: bool | None = None)
     """No two rows share the same values in the listed columns."""
     failing = pl.struct(columns).is_duplicated()
     description = f"{', '.join(columns)} must be unique"
-    return Check(name or f"{'_'.join(columns)}_unique", description, failing, blocking=blocking)
+    check_name = name or f"{'_'.join(columns)}_unique"
+    return Check(check_name, description, failing, blocking=blocking, key=columns)
 
 
 def accepted_values(
@@ -129,26 +141,63 @@ def expect(name: str, condition: pl.Expr, blocking: bool | None = None) -> Check
 
 
 def evaluate(frame: pl.LazyFrame, checks: Sequence[Check]) -> list[CheckOutcome]:
-    """Run every check over `frame` in one pass; fetch sample rows only for failures."""
+    """Run every check over `frame`; fetch sample rows only for failures.
+
+    The row checks share one streaming pass; each uniqueness check takes its own two
+    (duplicated_keys).
+    """
     if not checks:
         return []
+    row_checks = {
+        index: check
+        for index, check in enumerate(checks)
+        if check.failing is not None and not check.key
+    }
     counts = frame.select(
         pl.len().alias("__rows"),
-        *(
-            check.failing.sum().alias(f"__check_{index}")
-            for index, check in enumerate(checks)
-            if check.failing is not None
-        ),
+        *(check.failing.sum().alias(f"__check_{index}") for index, check in row_checks.items()),
     ).collect()
     total = counts["__rows"].item()
     outcomes = []
     for index, check in enumerate(checks):
-        failing = counts[f"__check_{index}"].item() if check.failing is not None else 0
-        sample = pl.DataFrame()
-        if failing:
-            sample = frame.filter(check.failing).head(SAMPLE_ROWS).collect()
+        failing, sample = 0, pl.DataFrame()
+        if check.key:
+            repeated_keys = duplicated_keys(frame, check.key)
+            failing = repeated_keys[ROWS_COLUMN].sum()
+            if failing:
+                keys = repeated_keys.lazy().drop(ROWS_COLUMN)
+                holders = frame.join(keys, on=list(check.key), how="semi", nulls_equal=True)
+                sample = holders.head(SAMPLE_ROWS).collect()
+        elif index in row_checks:
+            failing = counts[f"__check_{index}"].item()
+            if failing:
+                sample = frame.filter(check.failing).head(SAMPLE_ROWS).collect()
         outcomes.append(CheckOutcome(check, failing, total, sample))
     return outcomes
+
+
+def duplicated_keys(frame: pl.LazyFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """The values of `columns` that more than one row holds, with how many rows hold each.
+
+    Two passes over `frame`, memory near 16 bytes a row however wide the key: the first
+    collects one 64-bit hash per row and sorts them to find the hashes seen twice, the
+    second groups only the rows with those hashes by their real values (so two different
+    keys whose hashes collide are never reported). Nulls count as a value, as in
+    group_by.
+    """
+    columns = list(columns)
+    key_hash = (pl.col(columns[0]) if len(columns) == 1 else pl.struct(columns)).hash()
+    hashes = np.sort(frame.select(key_hash).collect().to_series().to_numpy())
+    seen_twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    del hashes
+    return (
+        frame.select(columns)
+        .filter(key_hash.is_in(pl.Series(seen_twice, dtype=pl.UInt64)))
+        .group_by(columns)
+        .agg(pl.len().alias(ROWS_COLUMN))
+        .filter(pl.col(ROWS_COLUMN) > 1)
+        .collect()
+    )
 
 
 def duplicate_check_names(checks: Sequence[Check]) -> list[str]:
@@ -169,20 +218,64 @@ def rejected_key(key: str) -> str:
     return f"{key}{REJECTED_SUFFIX}"
 
 
-def quarantine(frame: pl.LazyFrame, rules: Mapping[str, pl.Expr]) -> Quarantined:
-    """Split `frame` by `rules` ({reason: expression true for rows to reject}).
+@dataclass(frozen=True)
+class Repeated:
+    """A quarantine rule: the rows whose `columns` repeat a row read before them."""
+
+    columns: tuple[str, ...]
+
+
+def repeated(*columns: str) -> Repeated:
+    """Reject every row but the first of each value of `columns` (duplicates).
+
+    Like `~pl.struct(columns).is_first_distinct()`, without holding the frame in memory:
+    only the rows of repeated keys are (see duplicated_keys).
+    """
+    return Repeated(columns)
+
+
+def quarantine(frame: pl.LazyFrame, rules: Mapping[str, pl.Expr | Repeated]) -> Quarantined:
+    """Split `frame` by `rules` ({reason: expression true for rows to reject}, or repeated()).
 
     A row is rejected for the first rule it breaks, in the order given; every other
     row is kept. Kept plus rejected is always every input row.
     """
+    expressions, flags = {}, []
+    for index, (text, rule) in enumerate(rules.items()):
+        if isinstance(rule, Repeated):
+            flags.append(f"__repeated_{index}")
+            frame = flag_repeats(frame, rule.columns, flags[-1])
+            rule = pl.col(flags[-1])
+        expressions[text] = rule
     reason = pl.lit(None, dtype=pl.String)
-    for text, rejects in reversed(list(rules.items())):
+    for text, rejects in reversed(list(expressions.items())):
         reason = pl.when(rejects.fill_null(False)).then(pl.lit(text)).otherwise(reason)
-    tagged = frame.with_columns(reason.alias(REASON_COLUMN))
+    tagged = frame.with_columns(reason.alias(REASON_COLUMN)).drop(flags)
     return Quarantined(
         kept=tagged.filter(pl.col(REASON_COLUMN).is_null()).drop(REASON_COLUMN),
         rejected=tagged.filter(pl.col(REASON_COLUMN).is_not_null()),
     )
+
+
+def flag_repeats(frame: pl.LazyFrame, columns: Sequence[str], flag: str) -> pl.LazyFrame:
+    """`frame` with a boolean column `flag`: true on every row but the first of its key.
+
+    The rows of repeated keys are read once, here, and held; which of them comes first
+    is decided once, so that the kept and the rejected table (each written by its own
+    pass over `frame`) always agree. Every other row streams past with False.
+    """
+    columns = list(columns)
+    repeated_keys = duplicated_keys(frame, columns)
+    if repeated_keys.is_empty():
+        return frame.with_columns(pl.lit(False).alias(flag))
+    keys = repeated_keys.lazy().drop(ROWS_COLUMN)
+    held = (
+        frame.join(keys, on=columns, how="semi", nulls_equal=True, maintain_order="left")
+        .with_columns((~pl.struct(columns).is_first_distinct()).alias(flag))
+        .collect()
+    )
+    rest = frame.join(keys, on=columns, how="anti", nulls_equal=True)
+    return pl.concat([rest.with_columns(pl.lit(False).alias(flag)), held.lazy()])
 
 
 def compare_schemas(
