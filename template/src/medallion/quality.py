@@ -179,25 +179,33 @@ def evaluate(frame: pl.LazyFrame, checks: Sequence[Check]) -> list[CheckOutcome]
 def duplicated_keys(frame: pl.LazyFrame, columns: Sequence[str]) -> pl.DataFrame:
     """The values of `columns` that more than one row holds, with how many rows hold each.
 
-    Two passes over `frame`, memory near 16 bytes a row however wide the key: the first
-    collects one 64-bit hash per row and sorts them to find the hashes seen twice, the
-    second groups only the rows with those hashes by their real values (so two different
-    keys whose hashes collide are never reported). Nulls count as a value, as in
-    group_by.
+    Nulls count as a value, as in group_by. Memory stays near 16 bytes a row however
+    wide the key (see repeated_hashes); only the candidate rows are grouped, by their
+    real values, so two different keys whose hashes collide are never reported.
     """
     columns = list(columns)
-    key_hash = (pl.col(columns[0]) if len(columns) == 1 else pl.struct(columns)).hash()
-    hashes = np.sort(frame.select(key_hash).collect().to_series().to_numpy())
-    seen_twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-    del hashes
     return (
         frame.select(columns)
-        .filter(key_hash.is_in(pl.Series(seen_twice, dtype=pl.UInt64)))
+        .filter(repeated_hashes(frame, columns))
         .group_by(columns)
         .agg(pl.len().alias(ROWS_COLUMN))
         .filter(pl.col(ROWS_COLUMN) > 1)
         .collect()
     )
+
+
+def repeated_hashes(frame: pl.LazyFrame, columns: Sequence[str]) -> pl.Expr:
+    """True on every row whose key's 64-bit hash another row shares: the candidates.
+
+    One pass collects the hash of every row's key and sorts them to find those seen
+    twice; a repeated key is always a candidate, a candidate is a repeated key unless
+    its hash collides with another key's.
+    """
+    columns = list(columns)
+    key_hash = (pl.col(columns[0]) if len(columns) == 1 else pl.struct(columns)).hash()
+    hashes = np.sort(frame.select(key_hash).collect().to_series().to_numpy())
+    seen_twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    return key_hash.is_in(pl.Series(seen_twice, dtype=pl.UInt64).implode())
 
 
 def duplicate_check_names(checks: Sequence[Check]) -> list[str]:
@@ -260,22 +268,20 @@ def quarantine(frame: pl.LazyFrame, rules: Mapping[str, pl.Expr | Repeated]) -> 
 def flag_repeats(frame: pl.LazyFrame, columns: Sequence[str], flag: str) -> pl.LazyFrame:
     """`frame` with a boolean column `flag`: true on every row but the first of its key.
 
-    The rows of repeated keys are read once, here, and held; which of them comes first
-    is decided once, so that the kept and the rejected table (each written by its own
-    pass over `frame`) always agree. Every other row streams past with False.
+    Only the candidate rows (repeated_hashes) are read here and held, and which of them
+    comes first is decided once: the kept and the rejected table, each written by its own
+    pass over `frame`, always agree. Every other row streams past with False.
     """
-    columns = list(columns)
-    repeated_keys = duplicated_keys(frame, columns)
-    if repeated_keys.is_empty():
-        return frame.with_columns(pl.lit(False).alias(flag))
-    keys = repeated_keys.lazy().drop(ROWS_COLUMN)
+    candidates = repeated_hashes(frame, columns)
     held = (
-        frame.join(keys, on=columns, how="semi", nulls_equal=True, maintain_order="left")
+        frame.filter(candidates)
         .with_columns((~pl.struct(columns).is_first_distinct()).alias(flag))
         .collect()
     )
-    rest = frame.join(keys, on=columns, how="anti", nulls_equal=True)
-    return pl.concat([rest.with_columns(pl.lit(False).alias(flag)), held.lazy()])
+    if held.is_empty():
+        return frame.with_columns(pl.lit(False).alias(flag))
+    rest = frame.filter(~candidates).with_columns(pl.lit(False).alias(flag))
+    return pl.concat([rest, held.lazy()])
 
 
 def compare_schemas(
