@@ -103,6 +103,16 @@ class WrittenTable:
     ingested: tuple[LandedFile, ...] | None = None  # the files added, for a Landing output
 
 
+@dataclass(frozen=True)
+class Commit:
+    """A table's current version as its Delta log records it (no data file is read)."""
+
+    version: int
+    timestamp_ms: int
+    run_id: str | None  # the Dagster run that wrote it; None for a standalone script
+    rows: int
+
+
 class LocalDeltaTable(DeltaTable):
     """A Delta table on a local disk, whose data files Polars can open whatever the path.
 
@@ -236,6 +246,27 @@ class TableStore:
     def history(self, key: str, limit: int | None = None) -> list[dict[str, Any]]:
         """The table's commits, newest first, with the run that wrote each."""
         return self._call(f"read the history of {key}", lambda: self._table(key).history(limit))
+
+    def latest_commit(self, key: str) -> Commit | None:
+        """The current version of `key`'s table, from its log; None when there is none."""
+
+        def describe() -> Commit | None:
+            table = self._existing(key)
+            if table is None:
+                return None
+            (last,) = table.history(1)
+            counts = pl.DataFrame(table.get_add_actions(flatten=True))["num_records"]
+            rows = int(counts.sum())
+            if counts.null_count():  # a file committed without statistics: count its rows
+                rows = (
+                    pl.scan_delta(table, storage_options=self._polars_options)
+                    .select(pl.len())
+                    .collect()
+                    .item()
+                )
+            return Commit(table.version(), last["timestamp"], last.get("dagster_run_id"), rows)
+
+        return self._call(f"read the log of {key}", describe)
 
     def schema(self, key: str) -> pl.Schema | None:
         """The columns of the table's latest version; None when there is no table yet."""

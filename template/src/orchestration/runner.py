@@ -44,7 +44,6 @@ from medallion.errors import PolsterError
 from medallion.failures import code_location, describe, first_line
 from medallion.layers import by_layer, split_key
 from medallion.layout import NO_ASSETS_YET
-from orchestration.text_table import text_table
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -299,24 +298,10 @@ def is_alive(pid: int) -> bool:
 
 
 def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
-    """One line per asset: when it was last materialized, by which run, how many rows."""
-    import dagster as dg
+    """One line per asset (see orchestration/status.py), then how the last run ended."""
+    from orchestration.status import print_asset_lines
 
-    keys = asset_keys(defs)
-    if not keys:
-        print(NO_ASSETS_YET)
-        return
-    rows = []
-    for key in keys:
-        event = instance.get_latest_materialization_event(dg.AssetKey(key))
-        if event is None or event.asset_materialization is None:
-            rows.append([key, "never", "-", "-"])
-            continue
-        when = datetime.fromtimestamp(event.timestamp).strftime("%Y-%m-%d %H:%M:%S")
-        count = event.asset_materialization.metadata.get("dagster/row_count")
-        shown = f"{count.value:,}" if count is not None else "-"
-        rows.append([key, when, shown, event.run_id[:8]])
-    print(text_table(["asset", "last materialized", "rows", "run"], rows, right={2}))
+    print_asset_lines(asset_keys(defs))
     for run in instance.get_runs(limit=1):
         stats = instance.get_run_stats(run.run_id)
         when = datetime.fromtimestamp(stats.start_time or 0).strftime("%Y-%m-%d %H:%M:%S")
@@ -350,17 +335,21 @@ def start_ui(port: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        use_project_dagster_home()
-        import dagster as dg
+        from orchestration.status import quick_status
 
-        defs = load_definitions()
-        with dg.DagsterInstance.get() as instance:
-            for line in fail_abandoned_runs(instance):
-                print(line)
-            if args.status:
-                print_status(defs, instance)
-            elif args.materialize:
-                materialize(defs, instance, args.asset, args.executor, args.verbose)
+        home = use_project_dagster_home()
+        # --status answers without Dagster when it can: a second instead of several.
+        if not (args.status and quick_status(home)):
+            import dagster as dg
+
+            defs = load_definitions()
+            with dg.DagsterInstance.get() as instance:
+                for line in fail_abandoned_runs(instance):
+                    print(line)
+                if args.status:
+                    print_status(defs, instance)
+                elif args.materialize:
+                    materialize(defs, instance, args.asset, args.executor, args.verbose)
         if args.ui:
             return start_ui(args.port)
     except PolsterError as error:
