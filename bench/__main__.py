@@ -12,8 +12,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import ingest, machine, pipelines, report, scaffolding
-from bench.process import BenchError
+from bench import csv_to_gold, ingest, machine, pipelines, report, scaffolding
+from bench.process import BenchError, summary
 from bench.project import REPO, child_env, render, snapshot_template
 
 
@@ -74,13 +74,26 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
             pipeline.append(report.pipeline_entry(size, measured))
         print("bench: fixed overhead ...", file=sys.stderr)
         overhead_samples = pipelines.overhead_figures(project, work / "overhead", env, repeat)
+        print("bench: --status and list-assets ...", file=sys.stderr)
+        read_only = pipelines.read_only_figures(project, work / "read-only", env, repeat)
         print(f"bench: the CSV template on a {csv_mib:,.0f} MiB CSV ...", file=sys.stderr)
         csv_project = render(template, work / "ingest-project" / "shop")
         ingested = ingest.ingest_figures(csv_project, work / "ingest", env, csv_mib, repeat)
+        print(
+            f"bench: a CSV -> gold user pipeline on a {csv_mib:,.0f} MiB CSV ...", file=sys.stderr
+        )
+        user_project = render(template, work / "user-project" / "shop", "include_examples=false")
+        user = csv_to_gold.csv_to_gold_figures(user_project, work / "user", env, csv_mib, repeat)
     overhead = {
         "rows": pipelines.OVERHEAD_ROWS,
         **report.compare(overhead_samples, "run_polster", "bare_materialize"),
     }
+    csv_pipeline = {
+        "rows": user["rows"],
+        "csv_mib": user["csv_mib"],
+        **report.compare(user["samples"], "run_polster", "plain_polars"),
+    }
+    commands = {name: summary(runs) for name, runs in read_only.items()}
     return {
         "machine": machine.describe(),
         "settings": {"rows": rows, "repeat": repeat},
@@ -88,7 +101,9 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
         "add_asset": report.compare(added, "polster_add_asset", "dg_scaffold_asset"),
         "pipeline": pipeline,
         "overhead": overhead,
-        "targets": report.targets(pipeline, overhead),
+        "csv_to_gold": csv_pipeline,
+        "read_only": commands,
+        "targets": report.targets(pipeline, overhead, csv_pipeline, commands),
         "csv_ingest": {
             "rows": ingested["rows"],
             "csv_mib": ingested["csv_mib"],

@@ -1,5 +1,6 @@
-"""Figures 3 and 4: the example pipeline against plain Polars, pandas and an I/O floor,
-and the fixed overhead of `run_polster.py` against a bare `dagster.materialize`."""
+"""Figures 3 and 4: the example pipeline against plain Polars, DuckDB SQL, pandas and an
+I/O floor; the fixed overhead of `run_polster.py` against a bare `dagster.materialize`, and
+the commands that only read (`--status`, `polster list-assets`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def pipeline_commands(rows: int, reference: Path) -> dict[str, Command]:
     return {
         "run_polster": lambda data: [PYTHON, "run_polster.py"],
         "plain_polars": lambda data: [PYTHON, str(FLOORS / "plain_polars.py"), str(data)],
+        "duckdb": lambda data: [PYTHON, str(FLOORS / "duckdb_pipeline.py"), str(data)],
         "pandas": lambda data: [PYTHON, str(FLOORS / "pandas_pipeline.py"), str(data), str(rows)],
         "io_floor": lambda data: [
             PYTHON,
@@ -77,8 +79,9 @@ def pipeline_figures(
     samples = interleaved(commands, project, work, env, repeat, keep_last=True)
     last = repeat - 1
     gold = {name: work / f"{name}-{last}" / "gold" / "example" for name in commands}
-    same = same_gold(gold["run_polster"], gold["plain_polars"]) and same_gold(
-        gold["run_polster"], gold["pandas"]
+    same = all(
+        same_gold(gold["run_polster"], gold[other])
+        for other in ("plain_polars", "duckdb", "pandas")
     )
     shutil.rmtree(work, ignore_errors=True)
     return {"bronze": bronze, "samples": samples, "same_gold": same}
@@ -94,6 +97,25 @@ def overhead_figures(
     repeat = max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1
     env = {**env, "POLSTER_EXAMPLE_ROWS": str(OVERHEAD_ROWS)}
     samples = interleaved(overhead_commands(), project, work, env, repeat)
+    shutil.rmtree(work, ignore_errors=True)
+    return samples
+
+
+def read_only_figures(
+    project: Path, work: Path, env: dict[str, str], repeat: int
+) -> dict[str, list[Sample]]:
+    """`run_polster.py --status` and `polster list-assets`, after one recorded run."""
+    env = {**env, "POLSTER_EXAMPLE_ROWS": str(OVERHEAD_ROWS)}
+    run_env = project_env(project, env, POLSTER_DATA_DIR=str(work / "data"))
+    measure([PYTHON, "run_polster.py"], project, run_env)
+    commands = {
+        "status": [PYTHON, "run_polster.py", "--status"],
+        "list_assets": [PYTHON, "-m", "polster", "list-assets"],
+    }
+    samples: dict[str, list[Sample]] = {name: [] for name in commands}
+    for _ in range(max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1):
+        for name, command in commands.items():
+            samples[name].append(measure(command, project, run_env))
     shutil.rmtree(work, ignore_errors=True)
     return samples
 

@@ -42,9 +42,9 @@ def snapshot_template(destination: Path) -> Path:
     return destination
 
 
-def copier_command(template: Path, destination: Path) -> list[str]:
+def copier_command(template: Path, destination: Path, *answers: str) -> list[str]:
     """`copier copy` as a user runs it, with the default answers and no tasks."""
-    data = [arg for answer in FAST_ANSWERS for arg in ("--data", answer)]
+    data = [arg for answer in (*FAST_ANSWERS, *answers) for arg in ("--data", answer)]
     return [
         str(BIN / "copier"),
         "copy",
@@ -58,9 +58,10 @@ def copier_command(template: Path, destination: Path) -> list[str]:
     ]
 
 
-def render(template: Path, destination: Path) -> Path:
+def render(template: Path, destination: Path, *answers: str) -> Path:
     """Render a project with the default answers (examples included) and return it."""
-    subprocess.run(copier_command(template, destination), check=True, capture_output=True)
+    command = copier_command(template, destination, *answers)
+    subprocess.run(command, check=True, capture_output=True)
     return destination
 
 

@@ -6,13 +6,15 @@ import json
 
 from tests.conftest import REPO, run
 
-VARIANTS = {"run_polster", "plain_polars", "pandas", "io_floor"}
+VARIANTS = {"run_polster", "plain_polars", "duckdb", "pandas", "io_floor"}
 RATIOS = {
     "run_polster_vs_plain_polars",
     "pandas_vs_run_polster",
     "run_polster_vs_io_floor",
     "peak_rss_vs_bronze_in_memory",
     "peak_rss_vs_plain_polars",
+    "run_polster_vs_duckdb",
+    "peak_rss_vs_duckdb",
 }
 
 
@@ -28,11 +30,14 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
         "pipeline",
         "overhead",
         "csv_ingest",
+        "csv_to_gold",
+        "read_only",
     }
     for comparison, names in [
         ("create_project", {"copier_copy", "create_dagster_project"}),
         ("add_asset", {"polster_add_asset", "dg_scaffold_asset"}),
         ("overhead", {"run_polster", "bare_materialize"}),
+        ("csv_to_gold", {"run_polster", "plain_polars"}),
     ]:
         figures = results[comparison]
         assert figures["ratio"] > 0
@@ -48,7 +53,11 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     assert set(entry["variants"]) == VARIANTS
     assert all(figures["rows_per_second"] > 0 for figures in entry["variants"].values())
     assert set(entry["ratios"]) == RATIOS
-    assert len(results["targets"]) == 4
+    # One peak-RSS target at the largest size, seven ratio and time targets.
+    assert len(results["targets"]) == 8
+    assert results["csv_to_gold"]["rows"] > 0
+    for name in ("status", "list_assets"):
+        assert results["read_only"][name]["seconds"] > 0
     ingest = results["csv_ingest"]
     assert ingest["rows"] > 0
     assert ingest["csv_mib"] >= 1
