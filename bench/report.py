@@ -19,6 +19,10 @@ def _ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 3) if denominator else float("inf")
 
 
+def _times(ratio: float | None) -> str:
+    return "not run" if ratio is None else f"{ratio:.2f}x"
+
+
 def compare(samples: dict[str, list[Sample]], left: str, right: str) -> dict[str, object]:
     """Both commands' medians and left / right (wall time)."""
     figures = {name: summary(runs) for name, runs in samples.items()}
@@ -42,7 +46,12 @@ def pipeline_entry(rows: int, measured: dict) -> dict[str, object]:
         "variants": variants,
         "ratios": {
             "run_polster_vs_plain_polars": _ratio(polster["seconds"], plain["seconds"]),
-            "pandas_vs_run_polster": _ratio(variants["pandas"]["seconds"], polster["seconds"]),
+            # Information only; None where pandas was not run (more than PANDAS_MAX_ROWS).
+            "pandas_vs_run_polster": (
+                _ratio(variants["pandas"]["seconds"], polster["seconds"])
+                if "pandas" in variants
+                else None
+            ),
             "run_polster_vs_io_floor": _ratio(polster["seconds"], variants["io_floor"]["seconds"]),
             "peak_rss_vs_bronze_in_memory": _ratio(
                 polster["peak_rss_mib"], bronze["arrow_bytes"] / MIB
@@ -173,7 +182,8 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {entry['bronze_rows']:,} | {ratios['run_polster_vs_plain_polars']:.2f}x | "
             f"{ratios['run_polster_vs_duckdb']:.2f}x, {ratios['peak_rss_vs_duckdb']:.2f}x | "
-            f"{ratios['pandas_vs_run_polster']:.2f}x | {ratios['run_polster_vs_io_floor']:.2f}x | "
+            f"{_times(ratios['pandas_vs_run_polster'])} | "
+            f"{ratios['run_polster_vs_io_floor']:.2f}x | "
             f"{ratios['peak_rss_vs_bronze_in_memory']:.2f} "
             f"({entry['variants']['run_polster']['peak_rss_mib']:,.0f} of "
             f"{entry['bronze_in_memory_mib']:,.0f} MiB) | "
