@@ -44,6 +44,8 @@ Output = Frame | Quarantined | Landing  # what a compute function may return
 log = logging.getLogger("polster.storage")
 PREVIEW_ROWS = 5
 RECENT_COMMITS = 20  # how far back a write looks for the commits of interrupted writes
+# Commits that rewrite or delete files without changing the rows (polster optimize, vacuum).
+MAINTENANCE_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END"})
 
 
 class StorageError(PolsterError, RuntimeError):
@@ -254,7 +256,7 @@ class TableStore:
             table = self._existing(key)
             if table is None:
                 return None
-            (last,) = table.history(1)
+            last = _last_write(table)
             counts = pl.DataFrame(table.get_add_actions(flatten=True))["num_records"]
             rows = int(counts.sum())
             if counts.null_count():  # a file committed without statistics: count its rows
@@ -288,8 +290,72 @@ class TableStore:
             raise StorageError(msg)
         metadata = {"polster_asset": key, "polster_restored_version": str(version)}
         commit = CommitProperties(custom_metadata=metadata)
-        self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
+        try:
+            self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
+        except DeltaError as error:
+            if "missing file" not in str(error).lower():
+                raise
+            msg = (
+                f"{key} version {version} can no longer be restored: polster vacuum deleted "
+                "its files (it was replaced before the retention period); restore a newer "
+                f"version (see polster history {key})"
+            )
+            raise StorageError(msg) from None
         return newest + 1
+
+    def optimize(self, key: str, zorder: Sequence[str] = ()) -> tuple[int, int, int | None]:
+        """Rewrite the table's data files into fewer, larger ones (Z-ordered by `zorder`).
+
+        A new version with exactly the same rows; the old files stay for the older versions
+        until a vacuum. Returns the file count before and after, and the new version (None
+        when the table was compact already).
+        """
+        with self._locked(key):
+            table = self._table(key)
+            before, version = len(table.file_uris()), table.version()
+            commit = CommitProperties(custom_metadata=_maintenance_metadata(key, "optimize"))
+            if zorder:
+                self._call(
+                    f"optimize {key}",
+                    lambda: table.optimize.z_order(list(zorder), commit_properties=commit),
+                )
+            else:
+                self._call(
+                    f"optimize {key}", lambda: table.optimize.compact(commit_properties=commit)
+                )
+            after = self._table(key)
+            new_version = after.version() if after.version() != version else None
+            return before, len(after.file_uris()), new_version
+
+    def vacuum(
+        self,
+        key: str,
+        retention_hours: int,
+        keep_versions: Sequence[int],
+        enforce: bool = True,
+        dry_run: bool = False,
+    ) -> list[str]:
+        """Delete the files that no version in `keep_versions` uses and that were removed
+        (or never committed) more than `retention_hours` ago; returns them (`dry_run`: only
+        lists them). `enforce`: refuse a retention shorter than the table's minimum."""
+        with self._locked(key):  # no write of this table is under way: no file is half-made
+            table = self._table(key)
+            metadata = _maintenance_metadata(key, "vacuum")
+            return self._call(
+                f"vacuum {key}",
+                lambda: table.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=dry_run,
+                    enforce_retention_duration=enforce,
+                    full=True,  # also the files of killed writes, and those before a checkpoint
+                    keep_versions=list(keep_versions),
+                    commit_properties=CommitProperties(custom_metadata=metadata),
+                ),
+            )
+
+    def properties(self, key: str) -> dict[str, str]:
+        """The table's Delta configuration (delta.deletedFileRetentionDuration, ...)."""
+        return dict(self._table(key).metadata().configuration)
 
     def _table(self, key: str, version: int | None = None) -> DeltaTable:
         """The Delta table of `key` at `version` (default: the latest)."""
@@ -565,12 +631,13 @@ class TableStore:
         if kept_table is None:
             # The very first write died between its commits: its rejected rows belong to
             # no kept rows at all.
-            if rejected_table.version() == 0 and rejected_table.history(1)[0].get("polster_unit"):
+            writes = _writes(rejected_table, RECENT_COMMITS)
+            if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
                 self.delete(rejected)
                 return f"removed {rejected}: an interrupted first write of {key} left it alone"
             return None
-        unit = kept_table.history(1)[0].get("polster_unit")
-        latest = rejected_table.history(RECENT_COMMITS)
+        unit = _last_write(kept_table).get("polster_unit")
+        latest = _writes(rejected_table, RECENT_COMMITS)
         if unit is None or latest[0].get("polster_unit") == unit:
             return None
         match = next((commit for commit in latest if commit.get("polster_unit") == unit), None)
@@ -661,6 +728,25 @@ def crash_point(key: str, stage: str) -> None:
     """
     if os.environ.get("POLSTER_CRASH_AT") == f"{key}:{stage}":
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def is_maintenance(commit: dict[str, Any]) -> bool:
+    """Whether a commit only rewrote or deleted files (optimize, vacuum): same rows."""
+    return commit.get("operation") in MAINTENANCE_OPERATIONS
+
+
+def _writes(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
+    """The newest commits among the last `limit` that wrote rows, newest first."""
+    return [commit for commit in table.history(limit) if not is_maintenance(commit)]
+
+
+def _last_write(table: DeltaTable) -> dict[str, Any]:
+    """The newest commit that wrote rows (the latest one if maintenance hid them all)."""
+    return next(iter(_writes(table, RECENT_COMMITS)), None) or table.history(1)[0]
+
+
+def _maintenance_metadata(key: str, operation: str) -> dict[str, str]:
+    return {"polster_asset": key, "polster_maintenance": operation}
 
 
 def _blob_path(uri: str) -> str:
