@@ -35,9 +35,17 @@ from core.locks import lock_path, table_lock
 from core.paths import STATE_DIR
 from core.settings import Settings, get_settings
 from core.sources.files import LandedFile
+from medallion.declaration import WriteMode
 from medallion.errors import PolsterError
 from medallion.layers import REJECTED_SUFFIX, layer_of, split_key
-from medallion.quality import Check, CheckOutcome, Quarantined, evaluate, rejected_key
+from medallion.quality import (
+    Check,
+    CheckOutcome,
+    Quarantined,
+    duplicated_keys,
+    evaluate,
+    rejected_key,
+)
 
 Frame = pl.DataFrame | pl.LazyFrame
 Output = Frame | Quarantined | Landing  # what a compute function may return
@@ -202,7 +210,12 @@ class TableStore:
         return pl.scan_delta(table, storage_options=self._polars_options)
 
     def write(
-        self, key: str, output: Output, run_id: str | None = None, audit: Audit | None = None
+        self,
+        key: str,
+        output: Output,
+        run_id: str | None = None,
+        audit: Audit | None = None,
+        write_mode: WriteMode | None = None,
     ) -> WrittenTable:
         """Publish `output` as the next version of the table of `key`: write, audit, commit.
 
@@ -215,18 +228,24 @@ class TableStore:
         committed just before the kept rows; both commits carry the same write id, so that
         a crash between them is detected, and repaired, by the next write or read.
         One write of a table at a time: a second process waits for the first (a lock).
+
+        `write_mode` (the module's WRITE_MODE): "overwrite" makes the rows the table;
+        "append" adds them, in one commit; "merge" upserts them by MERGE_KEY with one Delta
+        MERGE. Appended and merged tables are audited as the new version will be (the rows
+        already there with the new ones); quarantined rows are then appended.
         """
         audit = audit or Audit()
+        write_mode = write_mode or WriteMode()
         try:
             with self._locked(key):
                 written = self._call(
-                    f"write {key}", lambda: self._publish(key, output, run_id, audit)
+                    f"write {key}", lambda: self._publish(key, output, run_id, audit, write_mode)
                 )
         except StorageError as error:
             if self.fallback is None or isinstance(error, AuditError):
                 raise
             log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
-            written = self.fallback.write(key, output, run_id, audit)
+            written = self.fallback.write(key, output, run_id, audit, write_mode)
             return replace(written, fallback_reason=str(error))
         if self.sample is not None and written.ingested != ():  # (): nothing new was written
             head = self.read(key, version=written.version).head(self.sample_size)
@@ -380,7 +399,9 @@ class TableStore:
         with table_lock(self.state_dir / "locks", self.uri(key), key, self.lock_timeout):
             yield
 
-    def _publish(self, key: str, output: Output, run_id: str | None, audit: Audit) -> WrittenTable:
+    def _publish(
+        self, key: str, output: Output, run_id: str | None, audit: Audit, write_mode: WriteMode
+    ) -> WrittenTable:
         """Write -> audit -> publish, under the table's lock."""
         notes = self._recover(key)
         write_id = publish.new_write_id()
@@ -393,6 +414,13 @@ class TableStore:
             if plan is None:  # nothing new landed: the latest version stays the latest
                 return replace(self._latest(key), ingested=(), notes=tuple(notes))
             parts[key], mode, current, landed = plan
+        elif write_mode.mode != "overwrite":
+            existing = self._existing(key)
+            if existing is not None:
+                mode = write_mode.mode
+                current = pl.scan_delta(existing, storage_options=self._polars_options)
+            if write_mode.mode == "merge":
+                _check_merge_columns(key, parts[key], write_mode.merge_key)
         journal = self._journal(write_id, {part: self.uri(part) for part in parts})
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
@@ -402,7 +430,14 @@ class TableStore:
                 staged[part] = self._stage_source(part, frame, write_id, output)
             kept = staged[key]
             published, total = self._scan(kept.uri), kept.rows
-            if current is not None:  # appended: the new version is the old rows plus these
+            if write_mode.mode == "merge":
+                _check_merge_batch(key, published, write_mode.merge_key)
+            if current is not None and mode == "merge":  # the rows of the other keys stay
+                merge_key = list(write_mode.merge_key)
+                others = current.join(published.select(merge_key), on=merge_key, how="anti")
+                published = pl.concat([others, published], how="diagonal_relaxed")
+                total = published.select(pl.len()).collect().item()
+            elif current is not None:  # appended: the new version is the old rows plus these
                 published = pl.concat([current, published], how="vertical_relaxed")
                 total += current.select(pl.len()).collect().item()
             outcomes, refusals = audit.run(key, published, total)
@@ -424,7 +459,13 @@ class TableStore:
                 if part == key and len(parts) > 1:
                     crash_point(key, "between-commits")
                 part_metadata = {**metadata, "polster_asset": part}
-                versions[part] = self._commit(part, file, part_metadata, mode)
+                if part != key:  # quarantined rows of an append or a merge are appended
+                    part_mode = "overwrite" if write_mode.mode == "overwrite" else "append"
+                    versions[part] = self._commit(part, file, part_metadata, part_mode)
+                elif mode == "merge":
+                    versions[part] = self._merge(part, file, part_metadata, write_mode, total)
+                else:
+                    versions[part] = self._commit(part, file, part_metadata, mode, total)
             crash_point(key, "after-commit")
         except BaseException:
             # Delete what no version references: every file of this write not committed
@@ -451,6 +492,8 @@ class TableStore:
             )
             for part, file in staged.items()
         }
+        if mode == "merge":  # MERGE wrote the rows into files of its own
+            self._delete_file(staged[key].uri)
         return replace(
             written[key],
             row_count=total,
@@ -554,11 +597,20 @@ class TableStore:
             raise StorageError(msg)
 
     def _commit(
-        self, key: str, file: publish.StagedFile, metadata: dict[str, str], mode: str
+        self,
+        key: str,
+        file: publish.StagedFile,
+        metadata: dict[str, str],
+        mode: str,
+        rows: int | None = None,
     ) -> int:
-        """Commit one staged file as the table's next version; returns that version."""
+        """Commit one staged file as the table's next version (of `rows` rows, when known);
+        returns that version."""
         uri = self.uri(key)
-        metadata = {**metadata, "polster_rows": str(file.rows)}
+        if rows is None and mode == "overwrite":
+            rows = file.rows
+        if rows is not None:
+            metadata = {**metadata, "polster_rows": str(rows)}
         table = self._existing(key)
         publish.commit(
             uri,
@@ -570,6 +622,38 @@ class TableStore:
             storage_options=self._delta_options,
         )
         return 0 if table is None else table.version() + 1
+
+    def _merge(
+        self,
+        key: str,
+        file: publish.StagedFile,
+        metadata: dict[str, str],
+        write_mode: WriteMode,
+        rows: int,
+    ) -> int:
+        """Upsert the staged rows into the table by its merge key, in one Delta MERGE commit
+        (it writes files of its own: the staged one is deleted once described); returns the
+        version."""
+        table = self._table(key)
+        batch = self._scan(file.uri).collect()  # MERGE reads its source whole: the batch only
+        predicate = " AND ".join(
+            f"target.`{column}` = source.`{column}`" for column in write_mode.merge_key
+        )
+        properties = CommitProperties(custom_metadata={**metadata, "polster_rows": str(rows)})
+        (
+            table.merge(
+                batch,
+                predicate,
+                source_alias="source",
+                target_alias="target",
+                merge_schema=True,
+                commit_properties=properties,
+            )
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute()
+        )
+        return table.version()
 
     def _existing(self, key: str) -> DeltaTable | None:
         """The table of `key` at its latest version, or None when there is none yet."""
@@ -728,6 +812,46 @@ def crash_point(key: str, stage: str) -> None:
     """
     if os.environ.get("POLSTER_CRASH_AT") == f"{key}:{stage}":
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _check_merge_columns(key: str, frame: Frame, merge_key: Sequence[str]) -> None:
+    """A merge key must be columns of the frame: otherwise one line, nothing written."""
+    columns = frame.lazy().collect_schema().names()
+    missing = [column for column in merge_key if column not in columns]
+    if missing:
+        msg = (
+            f"{key} cannot be merged: MERGE_KEY column(s) {', '.join(missing)} are not in the "
+            f"frame it returned (its columns: {', '.join(columns)}). Fix MERGE_KEY or the "
+            f"function in src/core/{key}.py; nothing was written"
+        )
+        raise StorageError(msg)
+
+
+def _check_merge_batch(key: str, batch: pl.LazyFrame, merge_key: Sequence[str]) -> None:
+    """A merge needs each key once in the batch, and no null key: else one line naming them."""
+    columns = list(merge_key)
+    nulls = batch.filter(pl.any_horizontal(pl.col(columns).is_null())).select(pl.len())
+    if nulls.collect().item():
+        msg = (
+            f"{key} cannot be merged: {nulls.collect().item():,} incoming row(s) have a null "
+            f"MERGE_KEY ({', '.join(columns)}); nothing was written"
+        )
+        raise StorageError(msg)
+    repeated = duplicated_keys(batch, columns).sort(columns)
+    if repeated.height:
+        shown = [
+            "(" + ", ".join(map(str, row)) + ")" if len(columns) > 1 else str(row[0])
+            for row in repeated.select(columns).head(PREVIEW_ROWS).rows()
+        ]
+        extra = repeated.height - len(shown)
+        more = f" and {extra:,} more" if extra else ""
+        msg = (
+            f"{key} cannot be merged: MERGE_KEY ({', '.join(columns)}) is not unique in the "
+            f"incoming rows: {', '.join(shown)}{more} appear more than once. Make the key "
+            f"unique in src/core/{key}.py (e.g. .unique({columns!r}, keep='last')); nothing "
+            "was written"
+        )
+        raise StorageError(msg)
 
 
 def is_maintenance(commit: dict[str, Any]) -> bool:

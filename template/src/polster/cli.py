@@ -65,7 +65,10 @@ def add_asset(args: argparse.Namespace) -> int:
         choices = ", ".join(source_templates.TEMPLATES)
         msg = f"--source, --query and --sheet go with --template ({choices})"
         raise PolsterError(msg)
-    plan = assets.plan_new_asset(project, layer, name, dependencies, args.description, source)
+    merge_key = [column.strip() for column in (args.merge_key or "").split(",") if column.strip()]
+    plan = assets.plan_new_asset(
+        project, layer, name, dependencies, args.description, source, args.write_mode, merge_key
+    )
     created = assets.add_asset(project, plan)
     print(f"Created {plan.key}" + (f" from {', '.join(plan.upstreams)}" if plan.upstreams else ""))
     for path in created:
@@ -358,6 +361,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--query", help="database: the SQL (default: select * from NAME)")
     add.add_argument("--sheet", help="excel: the sheet name (default: the first sheet)")
+    add.add_argument(
+        "--write-mode",
+        choices=("overwrite", "append", "merge"),
+        help="how each run's rows become the table: overwrite (default), append, merge",
+    )
+    add.add_argument("--merge-key", metavar="COLUMNS", help="merge: the columns of a row's key")
     add.set_defaults(handler=add_asset)
 
     remove = commands.add_parser("remove-asset", help="remove assets (asks which, in a terminal)")
