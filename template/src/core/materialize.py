@@ -15,6 +15,7 @@ from medallion.declaration import (
     checks_of,
     compute_output,
     upstream_keys_of,
+    write_mode_of,
 )
 
 
@@ -29,4 +30,5 @@ def materialize(
     """Run `compute` on its upstream tables and publish what it returns, audited."""
     inputs = {key: store.read(key) for key in upstream_keys_of(compute)}
     output = compute_output(compute, inputs)
-    return store.write(asset_key_of(compute), output, run_id, audit_of(compute))
+    key = asset_key_of(compute)
+    return store.write(key, output, run_id, audit_of(compute), write_mode_of(compute))

@@ -35,15 +35,25 @@ from core.locks import lock_path, table_lock
 from core.paths import STATE_DIR
 from core.settings import Settings, get_settings
 from core.sources.files import LandedFile
+from medallion.declaration import WriteMode
 from medallion.errors import PolsterError
 from medallion.layers import REJECTED_SUFFIX, layer_of, split_key
-from medallion.quality import Check, CheckOutcome, Quarantined, evaluate, rejected_key
+from medallion.quality import (
+    Check,
+    CheckOutcome,
+    Quarantined,
+    duplicated_keys,
+    evaluate,
+    rejected_key,
+)
 
 Frame = pl.DataFrame | pl.LazyFrame
 Output = Frame | Quarantined | Landing  # what a compute function may return
 log = logging.getLogger("polster.storage")
 PREVIEW_ROWS = 5
 RECENT_COMMITS = 20  # how far back a write looks for the commits of interrupted writes
+# Commits that rewrite or delete files without changing the rows (polster optimize, vacuum).
+MAINTENANCE_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END"})
 
 
 class StorageError(PolsterError, RuntimeError):
@@ -200,7 +210,12 @@ class TableStore:
         return pl.scan_delta(table, storage_options=self._polars_options)
 
     def write(
-        self, key: str, output: Output, run_id: str | None = None, audit: Audit | None = None
+        self,
+        key: str,
+        output: Output,
+        run_id: str | None = None,
+        audit: Audit | None = None,
+        write_mode: WriteMode | None = None,
     ) -> WrittenTable:
         """Publish `output` as the next version of the table of `key`: write, audit, commit.
 
@@ -213,18 +228,24 @@ class TableStore:
         committed just before the kept rows; both commits carry the same write id, so that
         a crash between them is detected, and repaired, by the next write or read.
         One write of a table at a time: a second process waits for the first (a lock).
+
+        `write_mode` (the module's WRITE_MODE): "overwrite" makes the rows the table;
+        "append" adds them, in one commit; "merge" upserts them by MERGE_KEY with one Delta
+        MERGE. Appended and merged tables are audited as the new version will be (the rows
+        already there with the new ones); quarantined rows are then appended.
         """
         audit = audit or Audit()
+        write_mode = write_mode or WriteMode()
         try:
             with self._locked(key):
                 written = self._call(
-                    f"write {key}", lambda: self._publish(key, output, run_id, audit)
+                    f"write {key}", lambda: self._publish(key, output, run_id, audit, write_mode)
                 )
         except StorageError as error:
             if self.fallback is None or isinstance(error, AuditError):
                 raise
             log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
-            written = self.fallback.write(key, output, run_id, audit)
+            written = self.fallback.write(key, output, run_id, audit, write_mode)
             return replace(written, fallback_reason=str(error))
         if self.sample is not None and written.ingested != ():  # (): nothing new was written
             head = self.read(key, version=written.version).head(self.sample_size)
@@ -254,7 +275,7 @@ class TableStore:
             table = self._existing(key)
             if table is None:
                 return None
-            (last,) = table.history(1)
+            last = _last_write(table)
             counts = pl.DataFrame(table.get_add_actions(flatten=True))["num_records"]
             rows = int(counts.sum())
             if counts.null_count():  # a file committed without statistics: count its rows
@@ -288,8 +309,72 @@ class TableStore:
             raise StorageError(msg)
         metadata = {"polster_asset": key, "polster_restored_version": str(version)}
         commit = CommitProperties(custom_metadata=metadata)
-        self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
+        try:
+            self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
+        except DeltaError as error:
+            if "missing file" not in str(error).lower():
+                raise
+            msg = (
+                f"{key} version {version} can no longer be restored: polster vacuum deleted "
+                "its files (it was replaced before the retention period); restore a newer "
+                f"version (see polster history {key})"
+            )
+            raise StorageError(msg) from None
         return newest + 1
+
+    def optimize(self, key: str, zorder: Sequence[str] = ()) -> tuple[int, int, int | None]:
+        """Rewrite the table's data files into fewer, larger ones (Z-ordered by `zorder`).
+
+        A new version with exactly the same rows; the old files stay for the older versions
+        until a vacuum. Returns the file count before and after, and the new version (None
+        when the table was compact already).
+        """
+        with self._locked(key):
+            table = self._table(key)
+            before, version = len(table.file_uris()), table.version()
+            commit = CommitProperties(custom_metadata=_maintenance_metadata(key, "optimize"))
+            if zorder:
+                self._call(
+                    f"optimize {key}",
+                    lambda: table.optimize.z_order(list(zorder), commit_properties=commit),
+                )
+            else:
+                self._call(
+                    f"optimize {key}", lambda: table.optimize.compact(commit_properties=commit)
+                )
+            after = self._table(key)
+            new_version = after.version() if after.version() != version else None
+            return before, len(after.file_uris()), new_version
+
+    def vacuum(
+        self,
+        key: str,
+        retention_hours: int,
+        keep_versions: Sequence[int],
+        enforce: bool = True,
+        dry_run: bool = False,
+    ) -> list[str]:
+        """Delete the files that no version in `keep_versions` uses and that were removed
+        (or never committed) more than `retention_hours` ago; returns them (`dry_run`: only
+        lists them). `enforce`: refuse a retention shorter than the table's minimum."""
+        with self._locked(key):  # no write of this table is under way: no file is half-made
+            table = self._table(key)
+            metadata = _maintenance_metadata(key, "vacuum")
+            return self._call(
+                f"vacuum {key}",
+                lambda: table.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=dry_run,
+                    enforce_retention_duration=enforce,
+                    full=True,  # also the files of killed writes, and those before a checkpoint
+                    keep_versions=list(keep_versions),
+                    commit_properties=CommitProperties(custom_metadata=metadata),
+                ),
+            )
+
+    def properties(self, key: str) -> dict[str, str]:
+        """The table's Delta configuration (delta.deletedFileRetentionDuration, ...)."""
+        return dict(self._table(key).metadata().configuration)
 
     def _table(self, key: str, version: int | None = None) -> DeltaTable:
         """The Delta table of `key` at `version` (default: the latest)."""
@@ -314,7 +399,9 @@ class TableStore:
         with table_lock(self.state_dir / "locks", self.uri(key), key, self.lock_timeout):
             yield
 
-    def _publish(self, key: str, output: Output, run_id: str | None, audit: Audit) -> WrittenTable:
+    def _publish(
+        self, key: str, output: Output, run_id: str | None, audit: Audit, write_mode: WriteMode
+    ) -> WrittenTable:
         """Write -> audit -> publish, under the table's lock."""
         notes = self._recover(key)
         write_id = publish.new_write_id()
@@ -327,6 +414,13 @@ class TableStore:
             if plan is None:  # nothing new landed: the latest version stays the latest
                 return replace(self._latest(key), ingested=(), notes=tuple(notes))
             parts[key], mode, current, landed = plan
+        elif write_mode.mode != "overwrite":
+            existing = self._existing(key)
+            if existing is not None:
+                mode = write_mode.mode
+                current = pl.scan_delta(existing, storage_options=self._polars_options)
+            if write_mode.mode == "merge":
+                _check_merge_columns(key, parts[key], write_mode.merge_key)
         journal = self._journal(write_id, {part: self.uri(part) for part in parts})
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
@@ -336,7 +430,14 @@ class TableStore:
                 staged[part] = self._stage_source(part, frame, write_id, output)
             kept = staged[key]
             published, total = self._scan(kept.uri), kept.rows
-            if current is not None:  # appended: the new version is the old rows plus these
+            if write_mode.mode == "merge":
+                _check_merge_batch(key, published, write_mode.merge_key)
+            if current is not None and mode == "merge":  # the rows of the other keys stay
+                merge_key = list(write_mode.merge_key)
+                others = current.join(published.select(merge_key), on=merge_key, how="anti")
+                published = pl.concat([others, published], how="diagonal_relaxed")
+                total = published.select(pl.len()).collect().item()
+            elif current is not None:  # appended: the new version is the old rows plus these
                 published = pl.concat([current, published], how="vertical_relaxed")
                 total += current.select(pl.len()).collect().item()
             outcomes, refusals = audit.run(key, published, total)
@@ -358,7 +459,13 @@ class TableStore:
                 if part == key and len(parts) > 1:
                     crash_point(key, "between-commits")
                 part_metadata = {**metadata, "polster_asset": part}
-                versions[part] = self._commit(part, file, part_metadata, mode)
+                if part != key:  # quarantined rows of an append or a merge are appended
+                    part_mode = "overwrite" if write_mode.mode == "overwrite" else "append"
+                    versions[part] = self._commit(part, file, part_metadata, part_mode)
+                elif mode == "merge":
+                    versions[part] = self._merge(part, file, part_metadata, write_mode, total)
+                else:
+                    versions[part] = self._commit(part, file, part_metadata, mode, total)
             crash_point(key, "after-commit")
         except BaseException:
             # Delete what no version references: every file of this write not committed
@@ -385,6 +492,8 @@ class TableStore:
             )
             for part, file in staged.items()
         }
+        if mode == "merge":  # MERGE wrote the rows into files of its own
+            self._delete_file(staged[key].uri)
         return replace(
             written[key],
             row_count=total,
@@ -488,11 +597,20 @@ class TableStore:
             raise StorageError(msg)
 
     def _commit(
-        self, key: str, file: publish.StagedFile, metadata: dict[str, str], mode: str
+        self,
+        key: str,
+        file: publish.StagedFile,
+        metadata: dict[str, str],
+        mode: str,
+        rows: int | None = None,
     ) -> int:
-        """Commit one staged file as the table's next version; returns that version."""
+        """Commit one staged file as the table's next version (of `rows` rows, when known);
+        returns that version."""
         uri = self.uri(key)
-        metadata = {**metadata, "polster_rows": str(file.rows)}
+        if rows is None and mode == "overwrite":
+            rows = file.rows
+        if rows is not None:
+            metadata = {**metadata, "polster_rows": str(rows)}
         table = self._existing(key)
         publish.commit(
             uri,
@@ -504,6 +622,38 @@ class TableStore:
             storage_options=self._delta_options,
         )
         return 0 if table is None else table.version() + 1
+
+    def _merge(
+        self,
+        key: str,
+        file: publish.StagedFile,
+        metadata: dict[str, str],
+        write_mode: WriteMode,
+        rows: int,
+    ) -> int:
+        """Upsert the staged rows into the table by its merge key, in one Delta MERGE commit
+        (it writes files of its own: the staged one is deleted once described); returns the
+        version."""
+        table = self._table(key)
+        batch = self._scan(file.uri).collect()  # MERGE reads its source whole: the batch only
+        predicate = " AND ".join(
+            f"target.`{column}` = source.`{column}`" for column in write_mode.merge_key
+        )
+        properties = CommitProperties(custom_metadata={**metadata, "polster_rows": str(rows)})
+        (
+            table.merge(
+                batch,
+                predicate,
+                source_alias="source",
+                target_alias="target",
+                merge_schema=True,
+                commit_properties=properties,
+            )
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute()
+        )
+        return table.version()
 
     def _existing(self, key: str) -> DeltaTable | None:
         """The table of `key` at its latest version, or None when there is none yet."""
@@ -565,12 +715,13 @@ class TableStore:
         if kept_table is None:
             # The very first write died between its commits: its rejected rows belong to
             # no kept rows at all.
-            if rejected_table.version() == 0 and rejected_table.history(1)[0].get("polster_unit"):
+            writes = _writes(rejected_table, RECENT_COMMITS)
+            if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
                 self.delete(rejected)
                 return f"removed {rejected}: an interrupted first write of {key} left it alone"
             return None
-        unit = kept_table.history(1)[0].get("polster_unit")
-        latest = rejected_table.history(RECENT_COMMITS)
+        unit = _last_write(kept_table).get("polster_unit")
+        latest = _writes(rejected_table, RECENT_COMMITS)
         if unit is None or latest[0].get("polster_unit") == unit:
             return None
         match = next((commit for commit in latest if commit.get("polster_unit") == unit), None)
@@ -661,6 +812,65 @@ def crash_point(key: str, stage: str) -> None:
     """
     if os.environ.get("POLSTER_CRASH_AT") == f"{key}:{stage}":
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _check_merge_columns(key: str, frame: Frame, merge_key: Sequence[str]) -> None:
+    """A merge key must be columns of the frame: otherwise one line, nothing written."""
+    columns = frame.lazy().collect_schema().names()
+    missing = [column for column in merge_key if column not in columns]
+    if missing:
+        msg = (
+            f"{key} cannot be merged: MERGE_KEY column(s) {', '.join(missing)} are not in the "
+            f"frame it returned (its columns: {', '.join(columns)}). Fix MERGE_KEY or the "
+            f"function in src/core/{key}.py; nothing was written"
+        )
+        raise StorageError(msg)
+
+
+def _check_merge_batch(key: str, batch: pl.LazyFrame, merge_key: Sequence[str]) -> None:
+    """A merge needs each key once in the batch, and no null key: else one line naming them."""
+    columns = list(merge_key)
+    nulls = batch.filter(pl.any_horizontal(pl.col(columns).is_null())).select(pl.len())
+    if nulls.collect().item():
+        msg = (
+            f"{key} cannot be merged: {nulls.collect().item():,} incoming row(s) have a null "
+            f"MERGE_KEY ({', '.join(columns)}); nothing was written"
+        )
+        raise StorageError(msg)
+    repeated = duplicated_keys(batch, columns).sort(columns)
+    if repeated.height:
+        shown = [
+            "(" + ", ".join(map(str, row)) + ")" if len(columns) > 1 else str(row[0])
+            for row in repeated.select(columns).head(PREVIEW_ROWS).rows()
+        ]
+        extra = repeated.height - len(shown)
+        more = f" and {extra:,} more" if extra else ""
+        msg = (
+            f"{key} cannot be merged: MERGE_KEY ({', '.join(columns)}) is not unique in the "
+            f"incoming rows: {', '.join(shown)}{more} appear more than once. Make the key "
+            f"unique in src/core/{key}.py (e.g. .unique({columns!r}, keep='last')); nothing "
+            "was written"
+        )
+        raise StorageError(msg)
+
+
+def is_maintenance(commit: dict[str, Any]) -> bool:
+    """Whether a commit only rewrote or deleted files (optimize, vacuum): same rows."""
+    return commit.get("operation") in MAINTENANCE_OPERATIONS
+
+
+def _writes(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
+    """The newest commits among the last `limit` that wrote rows, newest first."""
+    return [commit for commit in table.history(limit) if not is_maintenance(commit)]
+
+
+def _last_write(table: DeltaTable) -> dict[str, Any]:
+    """The newest commit that wrote rows (the latest one if maintenance hid them all)."""
+    return next(iter(_writes(table, RECENT_COMMITS)), None) or table.history(1)[0]
+
+
+def _maintenance_metadata(key: str, operation: str) -> dict[str, str]:
+    return {"polster_asset": key, "polster_maintenance": operation}
 
 
 def _blob_path(uri: str) -> str:

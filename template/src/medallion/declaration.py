@@ -6,13 +6,17 @@ compute function (`def transform(bronze_orders)`). Its module may also declare
 `CHECKS` (a list of medallion.quality checks), `SCHEMA` (column -> Polars type), the
 contract every table it writes must meet, and `ALLOW_EMPTY` (whether a result without
 rows may be published: by default not on bronze, where it means the source sent
-nothing). Declared once, read everywhere.
+nothing) and `WRITE_MODE`, how each run's rows become the table's next version:
+"overwrite" (the default: the rows are the table), "append" (added to the rows already
+there) or "merge" (upserted by `MERGE_KEY`, the columns that identify a row: rows with a
+new key are inserted, rows with a known key replace it). Declared once, read everywhere.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -72,6 +76,52 @@ def allows_empty(compute: Callable[..., object]) -> bool:
         msg = f"ALLOW_EMPTY in src/core/{key}.py must be True or False, not {allowed!r}"
         raise DeclarationError(msg)
     return allowed
+
+
+WRITE_MODES = ("overwrite", "append", "merge")
+
+
+@dataclass(frozen=True)
+class WriteMode:
+    """How a run's rows become the table's next version (WRITE_MODE, MERGE_KEY)."""
+
+    mode: str = "overwrite"
+    merge_key: tuple[str, ...] = ()  # merge only: the columns that identify a row
+
+
+def declared_write_mode(module: ModuleType, key: str) -> WriteMode:
+    """The WRITE_MODE (and MERGE_KEY) of the core module of `key`, checked."""
+    mode = getattr(module, "WRITE_MODE", "overwrite")
+    merge_key = getattr(module, "MERGE_KEY", None)
+    if mode not in WRITE_MODES:
+        msg = (
+            f'WRITE_MODE in src/core/{key}.py must be "overwrite", "append" or "merge", '
+            f"not {mode!r}"
+        )
+        raise DeclarationError(msg)
+    if isinstance(merge_key, str):
+        merge_key = (merge_key,)
+    if mode != "merge":
+        if merge_key is not None:
+            msg = (
+                f'MERGE_KEY in src/core/{key}.py goes with WRITE_MODE = "merge": add that, '
+                "or drop MERGE_KEY"
+            )
+            raise DeclarationError(msg)
+        return WriteMode(mode)
+    columns = tuple(merge_key or ())
+    if not columns or not all(isinstance(column, str) and column for column in columns):
+        msg = (
+            f'WRITE_MODE = "merge" in src/core/{key}.py needs MERGE_KEY, the columns that '
+            'identify a row, e.g. MERGE_KEY = ("order_id",)'
+        )
+        raise DeclarationError(msg)
+    return WriteMode(mode, columns)
+
+
+def write_mode_of(compute: Callable[..., object]) -> WriteMode:
+    """The write mode the compute function's module declares (WRITE_MODE, MERGE_KEY)."""
+    return declared_write_mode(inspect.getmodule(compute), asset_key_of(compute))
 
 
 def schema_of(compute: Callable[..., object]) -> dict[str, Any] | None:

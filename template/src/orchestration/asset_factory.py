@@ -9,7 +9,7 @@ import dagster as dg
 
 from core.materialize import materialize
 from core.storage import AuditError, Output
-from medallion.declaration import asset_key_of, checks_of, upstream_keys_of
+from medallion.declaration import asset_key_of, checks_of, upstream_keys_of, write_mode_of
 from medallion.layers import split_key
 from medallion.quality import schema_drift
 from orchestration.checks import check_result, check_specs
@@ -31,6 +31,7 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     """
     key = asset_key_of(compute)
     layer, _ = split_key(key)
+    write_mode = write_mode_of(compute)  # a bad WRITE_MODE stops the definitions here
     settings: dict[str, object] = {
         "name": key,
         "group_name": layer,
@@ -39,6 +40,8 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         "required_resource_keys": {TABLE_STORE},
         "description": inspect.getdoc(compute),
         "kinds": {"polars", "deltalake"},
+        "metadata": {"polster/write_mode": write_mode.mode}
+        | ({"polster/merge_key": ", ".join(write_mode.merge_key)} if write_mode.merge_key else {}),
     }
     if layer != "bronze":
         # Silver and gold follow their upstreams: they run once all of them are updated

@@ -16,6 +16,7 @@ from core.storage import TableStore, store_from_settings
 from medallion.layers import check_graph, layer_of
 from orchestration.asset_factory import TABLE_STORE
 from orchestration.io_manager import DeltaTableIOManager
+from orchestration.maintenance import maintenance_schedule
 from orchestration.sensors import landing_sensors
 
 
@@ -50,6 +51,8 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
                 default_status=dg.DefaultScheduleStatus.RUNNING,
             )
         )
+    if settings.maintenance_schedule_cron:  # off unless set (.env.example)
+        schedules.append(maintenance_schedule(list(graph), settings.maintenance_schedule_cron))
     # Runs silver and gold as soon as their upstreams change (AutomationCondition.eager).
     automation = dg.AutomationConditionSensorDefinition(
         "polster_automation",

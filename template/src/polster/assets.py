@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from medallion.declaration import WRITE_MODES
 from medallion.errors import PolsterError
 from medallion.layers import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
 from medallion.layout import core_module_path, tests_path, wrapper_path
@@ -28,6 +29,8 @@ class NewAsset:
     upstreams: tuple[str, ...]
     description: str | None = None
     source: source_templates.SourceChoice | None = None  # --template and its options
+    write_mode: str | None = None  # --write-mode: append or merge (default: overwrite)
+    merge_key: tuple[str, ...] = ()  # --merge-key, with merge
 
     @property
     def key(self) -> str:
@@ -87,19 +90,48 @@ def plan_new_asset(
     dependencies: Sequence[str],
     description: str | None = None,
     source: source_templates.SourceChoice | None = None,
+    write_mode: str | None = None,
+    merge_key: Sequence[str] = (),
 ) -> NewAsset:
     """Check a new asset against every rule; raise PolsterError on the first problem."""
     check_layer(layer)
     check_new_name(project, layer, name)
     upstreams = resolve_upstreams(project, layer, dependencies)
-    return NewAsset(layer, name, upstreams, description, source)
+    check_write_mode(write_mode, merge_key, source)
+    return NewAsset(layer, name, upstreams, description, source, write_mode, tuple(merge_key))
+
+
+def check_write_mode(
+    write_mode: str | None, merge_key: Sequence[str], source: source_templates.SourceChoice | None
+) -> None:
+    """--write-mode and --merge-key go together as WRITE_MODE and MERGE_KEY do."""
+    if write_mode not in (None, *WRITE_MODES):
+        msg = f"--write-mode {write_mode}: choose {', '.join(WRITE_MODES)}"
+        raise PolsterError(msg)
+    if write_mode == "merge" and not merge_key:
+        msg = "--write-mode merge needs --merge-key, the columns that identify a row (e.g. id)"
+        raise PolsterError(msg)
+    if merge_key and write_mode != "merge":
+        msg = "--merge-key goes with --write-mode merge"
+        raise PolsterError(msg)
+    if write_mode not in (None, "overwrite") and source is not None:
+        msg = (
+            "--write-mode goes with the plain scaffold, not --template: landed files are "
+            "appended by themselves; for an API or a database, set WRITE_MODE in the module"
+        )
+        raise PolsterError(msg)
 
 
 def add_asset(project: Project, asset: NewAsset) -> list[str]:
     """Write the asset's two files (both or neither); return their paths."""
     files: dict[Path, str | bytes] = {
         project.root / core_module_path(asset.key): scaffold.core_module_source(
-            asset.layer, asset.name, asset.upstreams, asset.description
+            asset.layer,
+            asset.name,
+            asset.upstreams,
+            asset.description,
+            asset.write_mode,
+            asset.merge_key,
         ),
         project.root / wrapper_path(asset.key): scaffold.wrapper_source(asset.layer, asset.name),
     }

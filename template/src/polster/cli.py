@@ -65,7 +65,10 @@ def add_asset(args: argparse.Namespace) -> int:
         choices = ", ".join(source_templates.TEMPLATES)
         msg = f"--source, --query and --sheet go with --template ({choices})"
         raise PolsterError(msg)
-    plan = assets.plan_new_asset(project, layer, name, dependencies, args.description, source)
+    merge_key = [column.strip() for column in (args.merge_key or "").split(",") if column.strip()]
+    plan = assets.plan_new_asset(
+        project, layer, name, dependencies, args.description, source, args.write_mode, merge_key
+    )
     created = assets.add_asset(project, plan)
     print(f"Created {plan.key}" + (f" from {', '.join(plan.upstreams)}" if plan.upstreams else ""))
     for path in created:
@@ -262,6 +265,32 @@ def restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def optimize(args: argparse.Namespace) -> int:
+    from core import maintenance
+    from core.storage import default_store
+    from polster import tables
+
+    key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
+    store = default_store()
+    zorder = tuple(column.strip() for column in (args.zorder or "").split(",") if column.strip())
+    for table in tables.maintained(store, key):
+        print(maintenance.optimize(store, table, zorder if table == key else ()))
+    return 0
+
+
+def vacuum(args: argparse.Namespace) -> int:
+    from core import maintenance
+    from core.storage import default_store
+    from polster import tables
+
+    key = tables.table_key(load_project(PROJECT_ROOT), args.asset)
+    store = default_store()
+    retention = maintenance.parse_retention(args.retain) if args.retain else None
+    for table in tables.maintained(store, key):
+        print(maintenance.vacuum(store, table, retention, args.force, args.dry_run))
+    return 0
+
+
 def update_project(args: argparse.Namespace) -> int:
     print(
         "Updating this project from its Polster template: Copier renders the version you have "
@@ -332,6 +361,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--query", help="database: the SQL (default: select * from NAME)")
     add.add_argument("--sheet", help="excel: the sheet name (default: the first sheet)")
+    add.add_argument(
+        "--write-mode",
+        choices=("overwrite", "append", "merge"),
+        help="how each run's rows become the table: overwrite (default), append, merge",
+    )
+    add.add_argument("--merge-key", metavar="COLUMNS", help="merge: the columns of a row's key")
     add.set_defaults(handler=add_asset)
 
     remove = commands.add_parser("remove-asset", help="remove assets (asks which, in a terminal)")
@@ -375,6 +410,28 @@ def build_parser() -> argparse.ArgumentParser:
     restore_parser.add_argument("--version", type=int, required=True, help="version to restore")
     restore_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore_parser.set_defaults(handler=restore)
+
+    optimize_parser = commands.add_parser(
+        "optimize", help="compact an asset's table into fewer files (same rows)"
+    )
+    optimize_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
+    optimize_parser.add_argument(
+        "--zorder", metavar="COLUMNS", help="also cluster the rows by these columns (a,b)"
+    )
+    optimize_parser.set_defaults(handler=optimize)
+
+    vacuum_parser = commands.add_parser(
+        "vacuum", help="delete files no version inside the retention uses"
+    )
+    vacuum_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
+    vacuum_parser.add_argument(
+        "--retain", metavar="DURATION", help="keep what versions of this long use (default 7d)"
+    )
+    vacuum_parser.add_argument(
+        "--force", action="store_true", help="allow a retention below the safe minimum"
+    )
+    vacuum_parser.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+    vacuum_parser.set_defaults(handler=vacuum)
 
     upgrade = commands.add_parser("update", help="take the newest template version (copier)")
     upgrade.add_argument("--vcs-ref", help="template version (git tag) or :current: to re-answer")

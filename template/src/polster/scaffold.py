@@ -7,6 +7,7 @@ text is already formatted the way `ruff format` wants it.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Sequence
 
@@ -45,6 +46,20 @@ QUALITY_EXAMPLE = """\
 # SCHEMA = {"id": pl.Int64, "value": pl.String}
 """
 
+# How each run's rows become the next version of the table (--write-mode).
+WRITE_MODE_LINES = {
+    "append": (
+        "# Each run adds its rows to the table, as one commit recording the run (README.md,\n"
+        "# Write modes).\n"
+        'WRITE_MODE = "append"\n'
+    ),
+    "merge": (
+        "# Each run upserts its rows by MERGE_KEY: new keys are inserted, known keys updated\n"
+        "# (README.md, Write modes). The key must be unique among the rows a run returns.\n"
+        'WRITE_MODE = "merge"\n'
+    ),
+}
+
 MAIN_BLOCK = """
 
 if __name__ == "__main__":
@@ -65,9 +80,14 @@ def default_description(layer: str, name: str) -> str:
 
 
 def core_module_source(
-    layer: str, name: str, upstreams: Sequence[str], description: str | None = None
+    layer: str,
+    name: str,
+    upstreams: Sequence[str],
+    description: str | None = None,
+    write_mode: str | None = None,
+    merge_key: Sequence[str] = (),
 ) -> str:
-    """The core module of a new asset `<layer>_<name>`."""
+    """The core module of a new asset `<layer>_<name>` (with its WRITE_MODE, if given)."""
     function = COMPUTE_FUNCTION[layer]
     text = description or default_description(layer, name)
     body = BODIES[layer].format(
@@ -77,12 +97,23 @@ def core_module_source(
     return (
         f'"""{layer.capitalize()} asset {layer}_{name}."""\n\n'
         "import polars as pl\n\n"
-        f"{QUALITY_EXAMPLE}\n\n"
+        f"{QUALITY_EXAMPLE}\n"
+        f"{_write_mode_lines(write_mode, merge_key)}\n"
         f"{_signature(function, layer, upstreams)}\n"
         f"{_docstring(text)}\n"
         f"{body}"
         f"{MAIN_BLOCK.format(function=function)}"
     )
+
+
+def _write_mode_lines(write_mode: str | None, merge_key: Sequence[str]) -> str:
+    if write_mode is None or write_mode == "overwrite":
+        return ""
+    lines = WRITE_MODE_LINES[write_mode]
+    if merge_key:
+        columns = ", ".join(json.dumps(column) for column in merge_key)
+        lines += f"MERGE_KEY = ({columns}{',' if len(merge_key) == 1 else ''})\n"
+    return f"{lines}\n"
 
 
 def wrapper_source(layer: str, name: str) -> str:

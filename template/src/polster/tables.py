@@ -2,7 +2,8 @@
 
 Every write is a Delta commit that records the Dagster run (or `standalone`) that
 made it, so a table's history says who wrote what, and when. Restoring an older
-version is itself a new commit: nothing is ever lost.
+version is itself a new commit: nothing is lost, until `polster vacuum` deletes the files
+of versions replaced before its retention period (core.maintenance).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def table_key(project: Project, reference: str) -> str:
 
 
 def written_by(commit: dict) -> str:
+    if "polster_maintenance" in commit:
+        return f"polster {commit['polster_maintenance']}"
     if "polster_restored_version" in commit:
         return f"restore of version {commit['polster_restored_version']}"
     return commit.get("dagster_run_id") or commit.get("polster_run") or "-"
@@ -90,8 +93,15 @@ def preview(store: TableStore, key: str, version: int | None, limit: int) -> str
         msg = f"--limit {limit}: show at least one row"
         raise PolsterError(msg)
     table = store.read(key, version)
-    rows = table.select(pl.len()).collect().item()
-    head = table.head(limit).collect()
+    try:
+        rows = table.select(pl.len()).collect().item()
+        head = table.head(limit).collect()
+    except FileNotFoundError:
+        msg = (
+            f"{key} version {version} can no longer be read: polster vacuum deleted its files "
+            f"(see polster history {key} for newer versions)"
+        )
+        raise StorageError(msg) from None
     which = f"version {version}" if version is not None else "latest version"
     with pl.Config(tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=40, tbl_width_chars=160):
         return f"{key} ({which}): {rows:,} rows, showing {head.height}\n{head}"
@@ -100,6 +110,14 @@ def preview(store: TableStore, key: str, version: int | None, limit: int) -> str
 def restore(store: TableStore, key: str, version: int) -> int:
     """Restore `version` of the table as a new version; returns the new version number."""
     return store.restore(key, version)
+
+
+def maintained(store: TableStore, key: str) -> list[str]:
+    """The tables `polster optimize|vacuum` works on: an asset's table and its quarantine
+    table (if it has one); a `<key>__rejected` reference alone."""
+    if key.endswith(REJECTED_SUFFIX):
+        return [key]
+    return [key, *([rejected_key(key)] if store.exists(rejected_key(key)) else [])]
 
 
 def purge(keys: Sequence[str]) -> Iterator[str]:
