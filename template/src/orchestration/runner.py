@@ -158,8 +158,10 @@ def materialize(
     verbose: bool = False,
 ) -> None:
     """Materialize the selected assets (all when none are selected) with the chosen executor."""
+    from core.settings import get_settings
     from orchestration import run_summary
 
+    environment = get_settings().environment
     known = asset_keys(defs)
     if not known:
         print(NO_ASSETS_YET)
@@ -171,11 +173,14 @@ def materialize(
     if executor == "auto":
         executor = choose_executor(selected or known)
     started = time.perf_counter()
-    result = run_job(defs, instance, selected, executor)
+    result = run_job(defs, instance, selected, executor, environment)
     elapsed = time.perf_counter() - started
-    summary = run_summary.summarize(result, instance, selected or known)
+    summary = run_summary.summarize(result, instance, selected or known, environment)
     outcome = "succeeded" if result.success else "FAILED"
-    print(f"Run {result.run_id[:8]} {outcome} in {elapsed:.1f}s ({executor} executor):")
+    print(
+        f"Run {result.run_id[:8]} ({environment}) {outcome} in {elapsed:.1f}s "
+        f"({executor} executor):"
+    )
     print(run_summary.text_table(summary))
     report = run_summary.save(summary, PROJECT_ROOT / "reports" / result.run_id)
     print(f"Summary saved to {report.relative_to(PROJECT_ROOT)} (and summary.json beside it)")
@@ -216,13 +221,23 @@ def choose_executor(keys: list[str]) -> str:
 
 
 def run_job(
-    defs: dg.Definitions, instance: dg.DagsterInstance, selected: list[str], executor: str
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    selected: list[str],
+    executor: str,
+    environment: str,
 ) -> dg.ExecuteInProcessResult | dg.JobExecutionResult:
     """One run of the selected assets: in this process, or one process per step."""
     import dagster as dg
 
+    from orchestration.sensors import ENVIRONMENT_TAG
+
     selection = [dg.AssetKey(key) for key in selected] or None
-    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    tags = {
+        PID_TAG: str(os.getpid()),
+        HOST_TAG: socket.gethostname(),
+        ENVIRONMENT_TAG: environment,
+    }
     if executor == "in_process":
         return defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance,
