@@ -14,6 +14,7 @@ from core.paths import PROJECT_ROOT
 from core.settings import get_settings
 from core.storage import TableStore, store_from_settings
 from medallion.layers import check_graph, layer_of
+from orchestration.alerts import failure_alert_sensor
 from orchestration.asset_factory import TABLE_STORE
 from orchestration.io_manager import DeltaTableIOManager
 from orchestration.sensors import ENVIRONMENT_TAG, landing_sensors, sensor_status
@@ -66,10 +67,13 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
         default_status=sensor_status(running),
         run_tags=tags,
     )
+    sensors = [automation, *landing_sensors(list(graph), store, running, tags)]
+    if settings.alerts != "none":  # in every environment: a failure is news anywhere
+        sensors.append(failure_alert_sensor(settings))
     pipeline = dg.Definitions(
         schedules=schedules,
         # Bronze assets fed by a landing folder also run when new files land there.
-        sensors=[automation, *landing_sensors(list(graph), store, running, tags)],
+        sensors=sensors,
         resources={
             TABLE_STORE: dg.ResourceDefinition.hardcoded_resource(store),
             "io_manager": DeltaTableIOManager(store),

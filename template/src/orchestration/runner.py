@@ -157,7 +157,10 @@ def materialize(
     executor: str,
     verbose: bool = False,
 ) -> None:
-    """Materialize the selected assets (all when none are selected) with the chosen executor."""
+    """Materialize the selected assets (all when none are selected) with the chosen executor.
+
+    A failed run sends one alert (POLSTER_ALERTS); one that cannot be sent is a warning.
+    """
     from core.settings import get_settings
     from orchestration import run_summary
 
@@ -185,7 +188,21 @@ def materialize(
     report = run_summary.save(summary, PROJECT_ROOT / "reports" / result.run_id)
     print(f"Summary saved to {report.relative_to(PROJECT_ROOT)} (and summary.json beside it)")
     if not result.success:
+        alert(instance, result.run_id)
         raise PolsterError(failure_message(result, summary, verbose))
+
+
+def alert(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Send the failed run's alert; a destination that cannot be reached is a warning only."""
+    from core.alerts import send
+    from core.settings import get_settings
+    from orchestration.alerts import alert_of_run
+
+    settings = get_settings()
+    if settings.alerts == "none":
+        return
+    warning = send(alert_of_run(instance, run_id, settings), settings)
+    print(f"warning: {warning}" if warning else f"Alert sent ({settings.alerts}).", file=sys.stderr)
 
 
 def failure_message(result: dg.ExecutionResult, summary: RunSummary, verbose: bool) -> str:
