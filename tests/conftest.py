@@ -36,8 +36,8 @@ GIT_IDENTITY = {
 
 Render = Callable[..., Path]
 # What a rendered project's own `pytest` reports (no assets: the pipeline tests skip).
-GENERATED_TESTS = "51 passed"
-GENERATED_TESTS_WITHOUT_EXAMPLES = "40 passed, 4 skipped"
+GENERATED_TESTS = "67 passed"
+GENERATED_TESTS_WITHOUT_EXAMPLES = "56 passed, 4 skipped"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -137,6 +137,7 @@ def test_answers_file_records_the_template_and_only_the_questions(render, templa
         "adls_base_path",
         "ci_platform",
         "include_examples",
+        "alerts",
         "setup_environment",
         "init_git",
     }

@@ -33,7 +33,7 @@ from core import adls, publish
 from core.landing import SOURCE_FILE, Landing, files_metadata, ingested_files, source_columns
 from core.locks import lock_path, table_lock
 from core.paths import STATE_DIR
-from core.settings import Settings, get_settings
+from core.settings import ENVIRONMENTS, Settings, get_settings
 from core.sources.files import LandedFile
 from medallion.declaration import WriteMode
 from medallion.errors import PolsterError
@@ -186,6 +186,8 @@ class TableStore:
     # Locks and the journal of writes in progress (.polster/ in the project).
     state_dir: Path = STATE_DIR
     lock_timeout: float = 600.0
+    # The environment (POLSTER_ENV) whose tables these are; every commit records it.
+    environment: str = ENVIRONMENTS[0]
 
     def uri(self, key: str) -> str:
         layer, name = split_key(key)
@@ -307,7 +309,11 @@ class TableStore:
             older = f"one of 0 to {newest - 1}" if newest > 1 else "0"
             msg = f"{key} is at version {newest}: restore an older one ({older})"
             raise StorageError(msg)
-        metadata = {"polster_asset": key, "polster_restored_version": str(version)}
+        metadata = {
+            "polster_asset": key,
+            "polster_restored_version": str(version),
+            "polster_env": self.environment,
+        }
         commit = CommitProperties(custom_metadata=metadata)
         try:
             self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
@@ -450,7 +456,11 @@ class TableStore:
                 )
                 raise AuditError(msg, outcomes)
             crash_point(key, "after-files")
-            metadata = {**_commit_metadata(key, run_id), "polster_write": write_id}
+            metadata = {
+                **_commit_metadata(key, run_id),
+                "polster_env": self.environment,
+                "polster_write": write_id,
+            }
             if landed is not None:  # which landed files this version added
                 metadata["polster_ingested_files"] = json.dumps(files_metadata(landed))
             if len(parts) > 1:
@@ -731,6 +741,7 @@ class TableStore:
             "polster_asset": rejected,
             "polster_restored_version": str(match["version"]),
             "polster_unit": unit,
+            "polster_env": self.environment,
             "polster_repaired": f"a crash left {rejected} one write ahead of {key}",
         }
         rejected_table.restore(
@@ -887,7 +898,11 @@ def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
 
 def store_from_settings(settings: Settings) -> TableStore:
     """The table store the settings describe."""
-    local = TableStore(root=str(settings.data_dir), lock_timeout=settings.lock_timeout)
+    local = TableStore(
+        root=str(settings.data_dir),
+        lock_timeout=settings.lock_timeout,
+        environment=settings.environment,
+    )
     if settings.storage_backend == "local":
         return local
     samples = replace(local, root=str(settings.data_dir / "adls_samples"))
@@ -898,6 +913,7 @@ def store_from_settings(settings: Settings) -> TableStore:
         sample_size=settings.dual_write_sample_size,
         fallback=local if settings.adls_fallback_to_local else None,
         lock_timeout=settings.lock_timeout,
+        environment=settings.environment,
     )
 
 

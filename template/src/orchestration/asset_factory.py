@@ -71,7 +71,7 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         if drift:
             context.log.warning(f"{key} schema drift since the last version: {'; '.join(drift)}")
         yield dg.MaterializeResult(
-            metadata=table_metadata(written, drift),
+            metadata=table_metadata(written, drift, store.environment),
             check_results=[check_result(key, layer, outcome) for outcome in written.outcomes],
         )
 

@@ -14,10 +14,11 @@ from core.paths import PROJECT_ROOT
 from core.settings import get_settings
 from core.storage import TableStore, store_from_settings
 from medallion.layers import check_graph, layer_of
+from orchestration.alerts import failure_alert_sensor
 from orchestration.asset_factory import TABLE_STORE
 from orchestration.io_manager import DeltaTableIOManager
 from orchestration.maintenance import maintenance_schedule
-from orchestration.sensors import landing_sensors
+from orchestration.sensors import ENVIRONMENT_TAG, landing_sensors, sensor_status
 
 
 def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
@@ -35,12 +36,18 @@ def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
 
 
 def build_definitions(store: TableStore | None = None) -> dg.Definitions:
-    """All assets with their checks, the bronze schedule and the automation sensor."""
+    """All assets with their checks, the bronze schedule and the automation sensor.
+
+    Schedules and sensors start RUNNING or STOPPED as the environment says (POLSTER_ENV,
+    POLSTER_AUTOMATION; see core/settings.py), and tag their runs with the environment.
+    """
     settings = get_settings()
     store = store or store_from_settings(settings)
     loaded = dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)
     graph = dependency_graph(loaded)
     check_graph(graph)
+    running = settings.automation_running
+    tags = {ENVIRONMENT_TAG: settings.environment}
     schedules = []
     if any(layer_of(key) == "bronze" for key in graph):
         schedules.append(
@@ -48,7 +55,10 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
                 name="bronze_daily",
                 target=dg.AssetSelection.groups("bronze"),
                 cron_schedule=settings.bronze_schedule_cron,
-                default_status=dg.DefaultScheduleStatus.RUNNING,
+                default_status=dg.DefaultScheduleStatus.RUNNING
+                if running
+                else dg.DefaultScheduleStatus.STOPPED,
+                tags=tags,
             )
         )
     if settings.maintenance_schedule_cron:  # off unless set (.env.example)
@@ -57,12 +67,16 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     automation = dg.AutomationConditionSensorDefinition(
         "polster_automation",
         target=dg.AssetSelection.all(),
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=sensor_status(running),
+        run_tags=tags,
     )
+    sensors = [automation, *landing_sensors(list(graph), store, running, tags)]
+    if settings.alerts != "none":  # in every environment: a failure is news anywhere
+        sensors.append(failure_alert_sensor(settings))
     pipeline = dg.Definitions(
         schedules=schedules,
         # Bronze assets fed by a landing folder also run when new files land there.
-        sensors=[automation, *landing_sensors(list(graph), store)],
+        sensors=sensors,
         resources={
             TABLE_STORE: dg.ResourceDefinition.hardcoded_resource(store),
             "io_manager": DeltaTableIOManager(store),

@@ -21,17 +21,17 @@ class DeltaTableIOManager(dg.IOManager):
 
     def handle_output(self, context: dg.OutputContext, obj: Output) -> None:
         written = self.store.write(context.asset_key.to_user_string(), obj, run_id=context.run_id)
-        context.add_output_metadata(table_metadata(written))
+        context.add_output_metadata(table_metadata(written, environment=self.store.environment))
 
     def load_input(self, context: dg.InputContext) -> pl.LazyFrame:
         return self.store.read(context.asset_key.to_user_string())
 
 
 def table_metadata(
-    written: WrittenTable, drift: list[str] | None = None
+    written: WrittenTable, drift: list[str] | None = None, environment: str | None = None
 ) -> dict[str, dg.MetadataValue]:
     """What the Dagster UI shows for a materialization: size, columns, preview, location,
-    rows rejected to the quarantine table and, for bronze, schema drift."""
+    the environment, rows rejected to the quarantine table and, for bronze, schema drift."""
     columns = [dg.TableColumn(name, str(dtype)) for name, dtype in written.schema.items()]
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(written.row_count),
@@ -39,6 +39,8 @@ def table_metadata(
         "dagster/uri": dg.MetadataValue.text(written.uri),
         "delta_version": dg.MetadataValue.int(written.version),
     }
+    if environment:
+        metadata["environment"] = dg.MetadataValue.text(environment)
     if written.preview is not None:
         metadata["preview"] = dg.MetadataValue.md(markdown_table(written.preview))
     if written.sample_uri:

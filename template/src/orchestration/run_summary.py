@@ -63,10 +63,14 @@ class RunSummary:
     run_id: str
     success: bool
     assets: list[AssetSummary]
+    environment: str = ""  # POLSTER_ENV of the run
 
 
 def summarize(
-    result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, keys: Sequence[str]
+    result: dg.ExecuteInProcessResult,
+    instance: dg.DagsterInstance,
+    keys: Sequence[str],
+    environment: str = "",
 ) -> RunSummary:
     """The summary of a finished run over the asset `keys` (in the order to show them)."""
     assets = {key: AssetSummary(key) for key in keys}
@@ -96,7 +100,7 @@ def summarize(
     for event in result.get_step_failure_events():
         if event.step_key in assets:
             assets[event.step_key].status = "failed"
-    return RunSummary(result.run_id, result.success, list(assets.values()))
+    return RunSummary(result.run_id, result.success, list(assets.values()), environment)
 
 
 def _value(metadata: dict[str, Any], name: str) -> Any:
@@ -141,10 +145,11 @@ def text_table(summary: RunSummary) -> str:
 def markdown(summary: RunSummary) -> str:
     """The summary as a Markdown report."""
     outcome = "succeeded" if summary.success else "failed"
+    where = f" in the {summary.environment} environment" if summary.environment else ""
     lines = [
         f"# Run {summary.run_id}",
         "",
-        f"The run {outcome}.",
+        f"The run {outcome}{where}.",
         "",
         "| " + " | ".join(HEADERS) + " |",
         "|" + "---|" * len(HEADERS),
@@ -161,6 +166,7 @@ def save(summary: RunSummary, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     report = {
         "run_id": summary.run_id,
+        "environment": summary.environment,
         "success": summary.success,
         "assets": [
             {**asdict(asset), "seconds": round(asset.seconds, 3)} for asset in summary.assets

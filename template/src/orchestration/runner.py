@@ -157,9 +157,14 @@ def materialize(
     executor: str,
     verbose: bool = False,
 ) -> None:
-    """Materialize the selected assets (all when none are selected) with the chosen executor."""
+    """Materialize the selected assets (all when none are selected) with the chosen executor.
+
+    A failed run sends one alert (POLSTER_ALERTS); one that cannot be sent is a warning.
+    """
+    from core.settings import get_settings
     from orchestration import run_summary
 
+    environment = get_settings().environment
     known = asset_keys(defs)
     if not known:
         print(NO_ASSETS_YET)
@@ -171,16 +176,33 @@ def materialize(
     if executor == "auto":
         executor = choose_executor(selected or known)
     started = time.perf_counter()
-    result = run_job(defs, instance, selected, executor)
+    result = run_job(defs, instance, selected, executor, environment)
     elapsed = time.perf_counter() - started
-    summary = run_summary.summarize(result, instance, selected or known)
+    summary = run_summary.summarize(result, instance, selected or known, environment)
     outcome = "succeeded" if result.success else "FAILED"
-    print(f"Run {result.run_id[:8]} {outcome} in {elapsed:.1f}s ({executor} executor):")
+    print(
+        f"Run {result.run_id[:8]} ({environment}) {outcome} in {elapsed:.1f}s "
+        f"({executor} executor):"
+    )
     print(run_summary.text_table(summary))
     report = run_summary.save(summary, PROJECT_ROOT / "reports" / result.run_id)
     print(f"Summary saved to {report.relative_to(PROJECT_ROOT)} (and summary.json beside it)")
     if not result.success:
+        alert(instance, result.run_id)
         raise PolsterError(failure_message(result, summary, verbose))
+
+
+def alert(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Send the failed run's alert; a destination that cannot be reached is a warning only."""
+    from core.alerts import send
+    from core.settings import get_settings
+    from orchestration.alerts import alert_of_run
+
+    settings = get_settings()
+    if settings.alerts == "none":
+        return
+    warning = send(alert_of_run(instance, run_id, settings), settings)
+    print(f"warning: {warning}" if warning else f"Alert sent ({settings.alerts}).", file=sys.stderr)
 
 
 def failure_message(result: dg.ExecutionResult, summary: RunSummary, verbose: bool) -> str:
@@ -216,13 +238,23 @@ def choose_executor(keys: list[str]) -> str:
 
 
 def run_job(
-    defs: dg.Definitions, instance: dg.DagsterInstance, selected: list[str], executor: str
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    selected: list[str],
+    executor: str,
+    environment: str,
 ) -> dg.ExecuteInProcessResult | dg.JobExecutionResult:
     """One run of the selected assets: in this process, or one process per step."""
     import dagster as dg
 
+    from orchestration.sensors import ENVIRONMENT_TAG
+
     selection = [dg.AssetKey(key) for key in selected] or None
-    tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    tags = {
+        PID_TAG: str(os.getpid()),
+        HOST_TAG: socket.gethostname(),
+        ENVIRONMENT_TAG: environment,
+    }
     if executor == "in_process":
         return defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance,

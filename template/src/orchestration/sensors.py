@@ -21,6 +21,12 @@ from medallion.layers import layer_of
 
 INTERVAL_SECONDS = 30
 SHOWN_FILES = 5
+ENVIRONMENT_TAG = "polster/env"  # on every run: the environment (POLSTER_ENV) it ran in
+
+
+def sensor_status(running: bool) -> dg.DefaultSensorStatus:
+    """How a sensor starts where no one has switched it in the UI yet."""
+    return dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
 
 
 def landing_of(key: str) -> Landing | None:
@@ -31,15 +37,22 @@ def landing_of(key: str) -> Landing | None:
     return source if isinstance(source, Landing) else None
 
 
-def landing_sensor(key: str, landing: Landing, store: TableStore) -> dg.SensorDefinition:
-    """A RUNNING sensor that materializes `key` when new files match its SOURCE."""
+def landing_sensor(
+    key: str,
+    landing: Landing,
+    store: TableStore,
+    running: bool = True,
+    tags: dict[str, str] | None = None,
+) -> dg.SensorDefinition:
+    """A sensor that materializes `key` when new files match its SOURCE (RUNNING unless
+    the environment keeps its sensors stopped)."""
 
     @dg.sensor(
         name=f"{key}_landing",
         description=f"Materializes {key} when new or changed files match {landing.pattern}.",
         asset_selection=[dg.AssetKey(key)],
         minimum_interval_seconds=INTERVAL_SECONDS,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=sensor_status(running),
     )
     def _sensor(context: dg.SensorEvaluationContext):
         try:
@@ -59,16 +72,21 @@ def landing_sensor(key: str, landing: Landing, store: TableStore) -> dg.SensorDe
         return dg.RunRequest(
             run_key=f"{key}:{digest}",
             asset_selection=[dg.AssetKey(key)],
-            tags={"polster/landed_files": f"{len(pending)}: {names}{more}"},
+            tags={**(tags or {}), "polster/landed_files": f"{len(pending)}: {names}{more}"},
         )
 
     return _sensor
 
 
-def landing_sensors(keys: list[str], store: TableStore) -> list[dg.SensorDefinition]:
+def landing_sensors(
+    keys: list[str],
+    store: TableStore,
+    running: bool = True,
+    tags: dict[str, str] | None = None,
+) -> list[dg.SensorDefinition]:
     """A sensor for each bronze asset in `keys` whose SOURCE is a landing folder."""
     return [
-        landing_sensor(key, landing, store)
+        landing_sensor(key, landing, store, running, tags)
         for key in keys
         if layer_of(key) == "bronze" and (landing := landing_of(key)) is not None
     ]

@@ -46,6 +46,7 @@ def print_asset_lines(keys: Sequence[str], store: TableStore | None = None) -> N
         return
     store = store or default_store()
     rows = [asset_line(store, key) for key in keys]
+    print(f"Environment {store.environment}: tables in {store.root}")
     print(text_table(HEADERS, rows, right={2}))
 
 

@@ -327,6 +327,31 @@ def update_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def alert_test(args: argparse.Namespace) -> int:
+    from core.alerts import Alert, send
+    from core.settings import ALERT_URL_SETTINGS, PROJECT_NAME, get_settings
+
+    settings = get_settings()
+    if settings.alerts == "none":
+        msg = (
+            "alerts are off (POLSTER_ALERTS=none): choose a destination with "
+            'make update VCS_REF=:current: DATA="alerts=slack" (or teams, webhook)'
+        )
+        raise PolsterError(msg)
+    test = Alert(
+        project=PROJECT_NAME,
+        environment=settings.environment,
+        run_id="test-alert",
+        failed=("(none: this is a test message)",),
+        error="polster alert-test checks that failure alerts arrive",
+    )
+    warning = send(test, settings)
+    if warning:
+        raise PolsterError(warning)
+    print(f"Sent a test alert ({settings.alerts}, {ALERT_URL_SETTINGS[settings.alerts]}).")
+    return 0
+
+
 def template_version() -> str:
     try:
         return update.answers_of(PROJECT_ROOT).get("_commit", "unknown")
@@ -442,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--conflict", choices=update.CONFLICT_STYLES, default="inline", help="conflict style"
     )
     upgrade.set_defaults(handler=update_project)
+
+    alert_parser = commands.add_parser("alert-test", help="send a test failure alert")
+    alert_parser.set_defaults(handler=alert_test)
 
     check_update = commands.add_parser("update-check", help="is a newer template version out?")
     check_update.set_defaults(handler=update_check)
