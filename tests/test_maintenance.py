@@ -75,6 +75,9 @@ def test_optimize_reduces_the_files_and_changes_no_row(project):
     history = make(project, "history", ASSET="bronze_orders").stdout
     assert "OPTIMIZE" in history
     assert "polster optimize" in history
+    # Like every commit, the compaction records the environment that made it.
+    (last,) = DeltaTable(str(table)).history(1)
+    assert last["polster_env"] == "dev"
     assert "already compact (1 file(s))" in make(project, "optimize", ASSET="orders").stdout
 
     zordered = make(project, "optimize", ASSET="bronze_orders", ZORDER="id,name")

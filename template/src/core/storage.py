@@ -338,7 +338,9 @@ class TableStore:
         with self._locked(key):
             table = self._table(key)
             before, version = len(table.file_uris()), table.version()
-            commit = CommitProperties(custom_metadata=_maintenance_metadata(key, "optimize"))
+            commit = CommitProperties(
+                custom_metadata=_maintenance_metadata(key, "optimize", self.environment)
+            )
             if zorder:
                 self._call(
                     f"optimize {key}",
@@ -365,7 +367,7 @@ class TableStore:
         lists them). `enforce`: refuse a retention shorter than the table's minimum."""
         with self._locked(key):  # no write of this table is under way: no file is half-made
             table = self._table(key)
-            metadata = _maintenance_metadata(key, "vacuum")
+            metadata = _maintenance_metadata(key, "vacuum", self.environment)
             return self._call(
                 f"vacuum {key}",
                 lambda: table.vacuum(
@@ -880,8 +882,8 @@ def _last_write(table: DeltaTable) -> dict[str, Any]:
     return next(iter(_writes(table, RECENT_COMMITS)), None) or table.history(1)[0]
 
 
-def _maintenance_metadata(key: str, operation: str) -> dict[str, str]:
-    return {"polster_asset": key, "polster_maintenance": operation}
+def _maintenance_metadata(key: str, operation: str, environment: str) -> dict[str, str]:
+    return {"polster_asset": key, "polster_maintenance": operation, "polster_env": environment}
 
 
 def _blob_path(uri: str) -> str:
