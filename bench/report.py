@@ -68,7 +68,7 @@ READ_ONLY_SECONDS = 1.0
 
 
 def _at_target_size(pipeline: list[dict]) -> dict:
-    """The entry at 10M rows, or the largest size measured below it (a quick run)."""
+    """The entry at 10M rows, else the largest size below it (a quick run), else the largest."""
     below = [entry for entry in pipeline if entry["rows"] <= TARGET_ROWS] or pipeline
     return max(below, key=lambda entry: entry["rows"])
 
@@ -122,13 +122,13 @@ def targets(
             "`run_polster.py --status`, seconds",
             overhead["rows"],
             read_only["status"]["seconds"],
-            1.0,
+            READ_ONLY_SECONDS,
         ),
         (
             "`polster list-assets`, seconds",
             overhead["rows"],
             read_only["list_assets"]["seconds"],
-            1.0,
+            READ_ONLY_SECONDS,
         ),
     ]
     return [
