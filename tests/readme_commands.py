@@ -26,6 +26,12 @@ def block_commands(readme: str) -> list[str]:
     return lines
 
 
+def section_commands(readme: str, heading: str) -> list[str]:
+    """The bash-block commands of one `## heading` section of a README."""
+    section = readme.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    return block_commands(section)
+
+
 def inline_commands(readme: str) -> list[str]:
     """Commands shown only inline (tables, prose), with placeholders filled in."""
     spans = (span.replace("KEY", "bronze_example") for span in INLINE_CODE.findall(readme))

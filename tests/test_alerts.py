@@ -23,7 +23,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.conftest import PYTHON, project_env, render_project, run
 from tests.postgres import free_port
-from tests.readme_commands import BASH_BLOCK
+from tests.readme_commands import section_commands
 from tests.test_update import copy_at_old_version, leftovers, readme_command, releases
 
 __all__ = ["releases"]  # a fixture, used by test_reanswering_switches_the_alerts
@@ -172,13 +172,7 @@ def test_a_url_that_is_not_one_is_one_line_without_the_value(project):
 
 def test_the_readme_alerts_commands_work(project, receiver):
     readme = (project / "README.md").read_text()
-    section = readme.split("## Alerts", 1)[1].split("\n## ", 1)[0]
-    commands = [
-        line.split(" #", 1)[0].strip()
-        for block in BASH_BLOCK.findall(section)
-        for line in block.splitlines()
-        if line.strip()
-    ]
+    commands = section_commands(readme, "Alerts")
     assert commands == ["make alert-test"]
     (project / ".env").write_text(f"POLSTER_ALERT_WEBHOOK_URL={receiver.url_for(HOOK)}\n")
     try:

@@ -12,7 +12,7 @@ import pytest
 from deltalake import DeltaTable
 
 from tests.conftest import PYTHON, project_env, render_project, run
-from tests.readme_commands import BASH_BLOCK
+from tests.readme_commands import section_commands
 
 pytestmark = pytest.mark.xdist_group("environments")
 TABLES = ("bronze/example", "silver/example", "gold/example")
@@ -139,13 +139,7 @@ def test_the_schedule_and_sensor_start_as_the_environment_says(project):
 def test_the_readme_environments_commands_work(template_src, tmp_path):
     project = render_project(template_src, tmp_path / "readme envs")
     readme = (project / "README.md").read_text()
-    section = readme.split("## Environments", 1)[1].split("\n## ", 1)[0]
-    commands = [
-        line.split(" #", 1)[0].strip()
-        for block in BASH_BLOCK.findall(section)
-        for line in block.splitlines()
-        if line.strip()
-    ]
+    commands = section_commands(readme, "Environments")
     assert "POLSTER_ENV=prod python run_polster.py" in commands
     for command in commands:
         command = command.replace(" python ", f" {PYTHON} ")

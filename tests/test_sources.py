@@ -26,7 +26,7 @@ from polars.testing import assert_frame_equal
 
 from tests.conftest import PYTHON, edit, make, polster, project_env, render_project, run
 from tests.postgres import free_port
-from tests.readme_commands import BASH_BLOCK
+from tests.readme_commands import section_commands
 
 pytestmark = pytest.mark.xdist_group("sources")
 TOKEN = "s3cret-token-value"
@@ -590,13 +590,7 @@ def test_generated_project_lints_and_its_tests_pass_with_every_template(project)
 def test_readme_sources_commands_work(template_src, tmp_path):
     project = render_project(template_src, tmp_path / "readme sources")
     readme = (project / "README.md").read_text()
-    section = readme.split("## Sources", 1)[1].split("\n## ", 1)[0]
-    commands = [
-        line.split(" #", 1)[0].strip()
-        for block in BASH_BLOCK.findall(section)
-        for line in block.splitlines()
-        if line.strip()
-    ]
+    commands = section_commands(readme, "Sources")
     assert any("TEMPLATE=csv" in command for command in commands)
     for command in commands:
         if command.startswith("make "):
