@@ -224,3 +224,42 @@ def test_an_unknown_write_mode_stops_the_definitions_in_one_line(project):
     one_line_failure(
         failed, 'WRITE_MODE in src/core/bronze_events.py must be "overwrite", "append" or "merge"'
     )
+
+
+def test_a_merge_with_merge_delete_deletes_exactly_the_flagged_keys(project):
+    module = scaffold(project, "customers", "--write-mode", "merge", "--merge-key", "id")
+    edit(module, '# MERGE_DELETE = "is_deleted"', 'MERGE_DELETE = "is_deleted"')
+    table = project / "data" / "bronze" / "customers"
+    # A first merge stores only the rows not flagged: there is nothing to delete yet.
+    incoming(project, "id,value,is_deleted\n1,a,false\n2,b,false\n3,c,false\n9,z,true\n")
+    run_asset(project, "bronze_customers")
+    assert rows(table) == [(1, "a"), (2, "b"), (3, "c")]
+
+    incoming(project, "id,value,is_deleted\n2,,true\n3,C,false\n4,d,\n8,y,true\n")
+    run_asset(project, "bronze_customers")
+
+    assert rows(table) == [(1, "a"), (3, "C"), (4, "d")]
+    assert "is_deleted" not in read_table(table).columns
+    (merge,) = DeltaTable(str(table)).history(1)
+    metrics = merge["operationMetrics"]
+    counts = ("num_target_rows_inserted", "num_target_rows_updated", "num_target_rows_deleted")
+    assert tuple(metrics[name] for name in counts) == (1, 1, 1)
+    assert merge["polster_rows"] == "3"
+
+    # A flag that is not boolean is one line, before anything is written.
+    incoming(project, "id,value,is_deleted\n1,x,yes\n")
+    failed = run_module(project, "bronze_customers", check=False)
+    one_line_failure(failed, "its MERGE_DELETE column is_deleted is String; it must be a Boolean")
+    assert DeltaTable(str(table)).version() == 1
+
+
+def test_merge_delete_without_a_merge_stops_the_definitions_in_one_line(project):
+    module = scaffold(project, "events", "--write-mode", "append")
+    edit(module, 'WRITE_MODE = "append"', 'WRITE_MODE = "append"\nMERGE_DELETE = "gone"')
+    incoming(project, "id,value\n1,a\n")
+
+    failed = run_asset(project, "bronze_events", check=False)
+
+    one_line_failure(
+        failed, 'MERGE_DELETE in src/core/bronze_events.py goes with WRITE_MODE = "merge"'
+    )

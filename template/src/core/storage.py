@@ -428,7 +428,9 @@ class TableStore:
                 mode = write_mode.mode
                 current = pl.scan_delta(existing, storage_options=self._polars_options)
             if write_mode.mode == "merge":
-                _check_merge_columns(key, parts[key], write_mode.merge_key)
+                _check_merge_columns(key, parts[key], write_mode)
+                if current is None and write_mode.merge_delete:  # a first merge: nothing to delete
+                    parts[key] = _without_deleted(parts[key], write_mode.merge_delete)
         journal = self._journal(write_id, {part: self.uri(part) for part in parts})
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
@@ -443,6 +445,8 @@ class TableStore:
             if current is not None and mode == "merge":  # the rows of the other keys stay
                 merge_key = list(write_mode.merge_key)
                 others = current.join(published.select(merge_key), on=merge_key, how="anti")
+                if write_mode.merge_delete:  # flagged keys leave the table with their rows
+                    published = _without_deleted(published, write_mode.merge_delete)
                 published = pl.concat([others, published], how="diagonal_relaxed")
                 total = published.select(pl.len()).collect().item()
             elif current is not None:  # appended: the new version is the old rows plus these
@@ -504,11 +508,15 @@ class TableStore:
             )
             for part, file in staged.items()
         }
+        schema = written[key].schema
         if mode == "merge":  # MERGE wrote the rows into files of its own
             self._delete_file(staged[key].uri)
+            merged = pl.scan_delta(self._table(key), storage_options=self._polars_options)
+            schema = merged.collect_schema()  # without a MERGE_DELETE flag
         return replace(
             written[key],
             row_count=total,
+            schema=schema,
             outcomes=tuple(outcomes),
             rejected=written.get(rejected_key(key)),
             notes=tuple(notes),
@@ -652,19 +660,26 @@ class TableStore:
             f"target.`{column}` = source.`{column}`" for column in write_mode.merge_key
         )
         properties = CommitProperties(custom_metadata={**metadata, "polster_rows": str(rows)})
-        (
-            table.merge(
-                batch,
-                predicate,
-                source_alias="source",
-                target_alias="target",
-                merge_schema=True,
-                commit_properties=properties,
-            )
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .execute()
+        merger = table.merge(
+            batch,
+            predicate,
+            source_alias="source",
+            target_alias="target",
+            merge_schema=True,
+            commit_properties=properties,
         )
+        flag = write_mode.merge_delete
+        if flag is None:
+            merger = merger.when_matched_update_all().when_not_matched_insert_all()
+        else:  # a flagged row deletes its key; the flag itself is not stored
+            stored = {f"`{column}`": f"source.`{column}`" for column in batch.columns}
+            del stored[f"`{flag}`"]
+            merger = (
+                merger.when_matched_delete(predicate=f"source.`{flag}` IS TRUE")
+                .when_matched_update(updates=stored)
+                .when_not_matched_insert(updates=stored, predicate=f"source.`{flag}` IS NOT TRUE")
+            )
+        merger.execute()
         return table.version()
 
     def _existing(self, key: str) -> DeltaTable | None:
@@ -827,10 +842,12 @@ def crash_point(key: str, stage: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _check_merge_columns(key: str, frame: Frame, merge_key: Sequence[str]) -> None:
-    """A merge key must be columns of the frame: otherwise one line, nothing written."""
-    columns = frame.lazy().collect_schema().names()
-    missing = [column for column in merge_key if column not in columns]
+def _check_merge_columns(key: str, frame: Frame, write_mode: WriteMode) -> None:
+    """A merge key (and delete flag) must be columns of the frame: else one line, nothing
+    written."""
+    schema = frame.lazy().collect_schema()
+    columns = schema.names()
+    missing = [column for column in write_mode.merge_key if column not in columns]
     if missing:
         msg = (
             f"{key} cannot be merged: MERGE_KEY column(s) {', '.join(missing)} are not in the "
@@ -838,6 +855,20 @@ def _check_merge_columns(key: str, frame: Frame, merge_key: Sequence[str]) -> No
             f"function in src/core/{key}.py; nothing was written"
         )
         raise StorageError(msg)
+    flag = write_mode.merge_delete
+    if flag is not None and schema.get(flag) != pl.Boolean:
+        found = f"is {schema[flag]}" if flag in schema else "is not in the frame it returned"
+        msg = (
+            f"{key} cannot be merged: its MERGE_DELETE column {flag} {found}; it must be a "
+            f"Boolean column (true deletes the row's key). Fix MERGE_DELETE or the function "
+            f"in src/core/{key}.py; nothing was written"
+        )
+        raise StorageError(msg)
+
+
+def _without_deleted(frame: Frame, flag: str) -> Frame:
+    """The rows a merge stores: those not flagged for deletion, without the flag."""
+    return frame.filter(~pl.col(flag).fill_null(value=False)).drop(flag)
 
 
 def _check_merge_batch(key: str, batch: pl.LazyFrame, merge_key: Sequence[str]) -> None:

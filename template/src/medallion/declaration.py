@@ -9,7 +9,9 @@ rows may be published: by default not on bronze, where it means the source sent
 nothing) and `WRITE_MODE`, how each run's rows become the table's next version:
 "overwrite" (the default: the rows are the table), "append" (added to the rows already
 there) or "merge" (upserted by `MERGE_KEY`, the columns that identify a row: rows with a
-new key are inserted, rows with a known key replace it). Declared once, read everywhere.
+new key are inserted, rows with a known key replace it; with `MERGE_DELETE`, the name of a
+boolean column of the incoming rows, a row whose flag is true deletes its key instead, and
+the flag itself is not stored). Declared once, read everywhere.
 """
 
 from __future__ import annotations
@@ -87,12 +89,14 @@ class WriteMode:
 
     mode: str = "overwrite"
     merge_key: tuple[str, ...] = ()  # merge only: the columns that identify a row
+    merge_delete: str | None = None  # merge only: a boolean column; true deletes the key
 
 
 def declared_write_mode(module: ModuleType, key: str) -> WriteMode:
-    """The WRITE_MODE (and MERGE_KEY) of the core module of `key`, checked."""
+    """The WRITE_MODE (and MERGE_KEY, MERGE_DELETE) of the core module of `key`, checked."""
     mode = getattr(module, "WRITE_MODE", "overwrite")
     merge_key = getattr(module, "MERGE_KEY", None)
+    merge_delete = getattr(module, "MERGE_DELETE", None)
     if mode not in WRITE_MODES:
         msg = (
             f'WRITE_MODE in src/core/{key}.py must be "overwrite", "append" or "merge", '
@@ -102,12 +106,13 @@ def declared_write_mode(module: ModuleType, key: str) -> WriteMode:
     if isinstance(merge_key, str):
         merge_key = (merge_key,)
     if mode != "merge":
-        if merge_key is not None:
-            msg = (
-                f'MERGE_KEY in src/core/{key}.py goes with WRITE_MODE = "merge": add that, '
-                "or drop MERGE_KEY"
-            )
-            raise DeclarationError(msg)
+        for name, value in (("MERGE_KEY", merge_key), ("MERGE_DELETE", merge_delete)):
+            if value is not None:
+                msg = (
+                    f'{name} in src/core/{key}.py goes with WRITE_MODE = "merge": add that, '
+                    f"or drop {name}"
+                )
+                raise DeclarationError(msg)
         return WriteMode(mode)
     columns = tuple(merge_key or ())
     if not columns or not all(isinstance(column, str) and column for column in columns):
@@ -116,11 +121,20 @@ def declared_write_mode(module: ModuleType, key: str) -> WriteMode:
             'identify a row, e.g. MERGE_KEY = ("order_id",)'
         )
         raise DeclarationError(msg)
-    return WriteMode(mode, columns)
+    if merge_delete is not None and (not isinstance(merge_delete, str) or not merge_delete):
+        msg = (
+            f"MERGE_DELETE in src/core/{key}.py must name one boolean column of the rows, "
+            f'e.g. MERGE_DELETE = "is_deleted", not {merge_delete!r}'
+        )
+        raise DeclarationError(msg)
+    if merge_delete in columns:
+        msg = f"MERGE_DELETE in src/core/{key}.py cannot be a MERGE_KEY column ({merge_delete})"
+        raise DeclarationError(msg)
+    return WriteMode(mode, columns, merge_delete)
 
 
 def write_mode_of(compute: Callable[..., object]) -> WriteMode:
-    """The write mode the compute function's module declares (WRITE_MODE, MERGE_KEY)."""
+    """The write mode the compute function's module declares (WRITE_MODE, MERGE_KEY, ...)."""
     return declared_write_mode(inspect.getmodule(compute), asset_key_of(compute))
 
 

@@ -56,6 +56,9 @@ WRITE_MODE_LINES = {
     "merge": (
         "# Each run upserts its rows by MERGE_KEY: new keys are inserted, known keys updated\n"
         "# (README.md, Write modes). The key must be unique among the rows a run returns.\n"
+        "# To delete keys too, return a boolean column and name it: rows where it is true\n"
+        "# delete their key (the flag is not stored).\n"
+        '# MERGE_DELETE = "is_deleted"\n'
         'WRITE_MODE = "merge"\n'
     ),
 }
