@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -40,9 +40,12 @@ class StagedFile:
     rows: int
     schema: pl.Schema
     stats: str  # Delta's per-file statistics, as JSON
+    # A file of a Delta partition: the partition column's value (not stored in the file).
+    partition_values: dict[str, str] = field(default_factory=dict)
 
     def add_action(self) -> AddAction:
-        return AddAction(self.name, self.size, {}, self.modified_ms, True, self.stats)
+        values = dict(self.partition_values)
+        return AddAction(self.name, self.size, values, self.modified_ms, True, self.stats)
 
 
 def new_write_id() -> str:
@@ -77,8 +80,15 @@ def storable(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     return frame.with_columns(pl.col(name).cast(dtype) for name, dtype in casts.items())
 
 
-def data_file_name(write_id: str, part: int = 0) -> str:
-    return f"part-{part:05d}-{write_id}.parquet"
+def data_file_name(write_id: str, part: int = 0, folder: str | None = None) -> str:
+    """A data file's path inside the table's folder (in a partition's folder, if given)."""
+    name = f"part-{part:05d}-{write_id}.parquet"
+    return f"{folder}/{name}" if folder else name
+
+
+def partition_folder(column: str, value: date) -> str:
+    """The folder of a Delta partition, as Delta Lake names it: `column=value`."""
+    return f"{column}={value.isoformat()}"
 
 
 def file_statistics(file: pl.LazyFrame, schema: pl.Schema) -> tuple[int, str]:
@@ -134,21 +144,34 @@ def commit(
 ) -> None:
     """Make `files` the table's next version, in one Delta commit recording `metadata`.
 
-    `mode` "overwrite" replaces the table's rows (and its schema), "append" adds to them.
+    `mode` "overwrite" replaces the table's rows (and its schema), "append" adds to them,
+    "partition" replaces the rows of the files' one partition and keeps the others (the
+    table is partitioned by that column, which the files do not hold).
     Without a `table`, the table is created with these files as its first version.
     """
     actions = [file.add_action() for file in files]
     properties = CommitProperties(custom_metadata=dict(metadata))
+    partition_by, filters = None, None
+    if mode == "partition":
+        ((column, value),) = files[0].partition_values.items()
+        schema = pl.Schema({**schema, column: pl.Date})
+        partition_by, filters, mode = [column], [(column, "=", value)], "overwrite"
     if table is None:
         create_table_with_add_actions(
             uri,
             delta_schema(schema),
             actions,
             mode="error",
+            partition_by=partition_by,
             storage_options=storage_options,
             commit_properties=properties,
         )
         return
     table.create_write_transaction(
-        actions, mode=mode, schema=delta_schema(schema), commit_properties=properties
+        actions,
+        mode=mode,
+        schema=delta_schema(schema),
+        partition_by=partition_by,
+        partition_filters=filters,
+        commit_properties=properties,
     )

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from core.sources.files import LandedFile
 from medallion.declaration import WriteMode
 from medallion.errors import PolsterError
 from medallion.layers import REJECTED_SUFFIX, layer_of, split_key
+from medallion.partitions import PARTITION_COLUMN
 from medallion.quality import (
     Check,
     CheckOutcome,
@@ -111,6 +113,7 @@ class WrittenTable:
     rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
     notes: tuple[str, ...] = ()  # what the write repaired or cleaned up on its way
     ingested: tuple[LandedFile, ...] | None = None  # the files added, for a Landing output
+    partition: date | None = None  # the partition written, for a partitioned asset
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ class TableStore:
         run_id: str | None = None,
         audit: Audit | None = None,
         write_mode: WriteMode | None = None,
+        partition: date | None = None,
     ) -> WrittenTable:
         """Publish `output` as the next version of the table of `key`: write, audit, commit.
 
@@ -235,19 +239,25 @@ class TableStore:
         "append" adds them, in one commit; "merge" upserts them by MERGE_KEY with one Delta
         MERGE. Appended and merged tables are audited as the new version will be (the rows
         already there with the new ones); quarantined rows are then appended.
+
+        A `partition` (a partitioned asset's window, by its first day) is stored in the
+        PARTITION_COLUMN of every row. Overwritten, it replaces exactly that partition's rows
+        in one commit (the table is Delta-partitioned by that column), and only its rows are
+        audited; merged, its rows are upserted as any merge.
         """
         audit = audit or Audit()
         write_mode = write_mode or WriteMode()
         try:
             with self._locked(key):
                 written = self._call(
-                    f"write {key}", lambda: self._publish(key, output, run_id, audit, write_mode)
+                    f"write {key}",
+                    lambda: self._publish(key, output, run_id, audit, write_mode, partition),
                 )
         except StorageError as error:
             if self.fallback is None or isinstance(error, AuditError):
                 raise
             log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
-            written = self.fallback.write(key, output, run_id, audit, write_mode)
+            written = self.fallback.write(key, output, run_id, audit, write_mode, partition)
             return replace(written, fallback_reason=str(error))
         if self.sample is not None and written.ingested != ():  # (): nothing new was written
             head = self.read(key, version=written.version).head(self.sample_size)
@@ -408,7 +418,13 @@ class TableStore:
             yield
 
     def _publish(
-        self, key: str, output: Output, run_id: str | None, audit: Audit, write_mode: WriteMode
+        self,
+        key: str,
+        output: Output,
+        run_id: str | None,
+        audit: Audit,
+        write_mode: WriteMode,
+        partition: date | None,
     ) -> WrittenTable:
         """Write -> audit -> publish, under the table's lock."""
         notes = self._recover(key)
@@ -417,6 +433,12 @@ class TableStore:
         if isinstance(output, Quarantined):
             parts = {key: output.kept, rejected_key(key): output.rejected}
         mode, current, landed = "overwrite", None, None
+        if isinstance(output, Landing) and partition is not None:
+            msg = (
+                f"{key} reads a landing folder, which takes each new file once by itself: "
+                f"drop PARTITIONS from src/core/{key}.py"
+            )
+            raise StorageError(msg)
         if isinstance(output, Landing):
             plan = self._landing_plan(key, output)
             if plan is None:  # nothing new landed: the latest version stays the latest
@@ -431,13 +453,21 @@ class TableStore:
                 _check_merge_columns(key, parts[key], write_mode)
                 if current is None and write_mode.merge_delete:  # a first merge: nothing to delete
                     parts[key] = _without_deleted(parts[key], write_mode.merge_delete)
-        journal = self._journal(write_id, {part: self.uri(part) for part in parts})
+        folder = None  # where in the table's folder the files go
+        if partition is not None and write_mode.mode == "merge":  # the column is a column
+            parts = {part: _in_partition(frame, partition) for part, frame in parts.items()}
+        elif partition is not None:  # a Delta partition: its rows are replaced
+            mode, folder = "partition", publish.partition_folder(PARTITION_COLUMN, partition)
+            for part in parts:
+                self._check_partitioned(part)
+        names = {part: publish.data_file_name(write_id, folder=folder) for part in parts}
+        journal = self._journal(write_id, {part: self.uri(part) for part in parts}, names)
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
         try:
             crash_point(key, "before-files")
             for part, frame in parts.items():
-                staged[part] = self._stage_source(part, frame, write_id, output)
+                staged[part] = self._stage_source(part, frame, names[part], output, partition)
             kept = staged[key]
             published, total = self._scan(kept.uri), kept.rows
             if write_mode.mode == "merge":
@@ -449,6 +479,8 @@ class TableStore:
                     published = _without_deleted(published, write_mode.merge_delete)
                 published = pl.concat([others, published], how="diagonal_relaxed")
                 total = published.select(pl.len()).collect().item()
+            elif mode == "partition":  # the other partitions' rows stay as they are
+                total += self._rows_outside(key, partition)
             elif current is not None:  # appended: the new version is the old rows plus these
                 published = pl.concat([current, published], how="vertical_relaxed")
                 total += current.select(pl.len()).collect().item()
@@ -456,8 +488,9 @@ class TableStore:
             if refusals:
                 latest = self._existing(key)
                 stays = f"version {latest.version()} stays current" if latest else "no table"
+                what = f"{key} partition {partition}" if partition else key
                 msg = (
-                    f"{key} was not published: {'; '.join(refusals)}. Nothing was written "
+                    f"{what} was not published: {'; '.join(refusals)}. Nothing was written "
                     f"({stays}); fix the data or the logic in src/core/{key}.py"
                 )
                 raise AuditError(msg, outcomes)
@@ -467,6 +500,8 @@ class TableStore:
                 "polster_env": self.environment,
                 "polster_write": write_id,
             }
+            if partition is not None:
+                metadata["polster_partition"] = partition.isoformat()
             if landed is not None:  # which landed files this version added
                 metadata["polster_ingested_files"] = json.dumps(files_metadata(landed))
             if len(parts) > 1:
@@ -476,7 +511,7 @@ class TableStore:
                     crash_point(key, "between-commits")
                 part_metadata = {**metadata, "polster_asset": part}
                 if part != key:  # quarantined rows of an append or a merge are appended
-                    part_mode = "overwrite" if write_mode.mode == "overwrite" else "append"
+                    part_mode = mode if mode in ("overwrite", "partition") else "append"
                     versions[part] = self._commit(part, file, part_metadata, part_mode)
                 elif mode == "merge":
                     versions[part] = self._merge(part, file, part_metadata, write_mode, total)
@@ -490,9 +525,11 @@ class TableStore:
             for part in parts:
                 if part in versions:
                     continue
-                self._delete_file(f"{self.uri(part)}/{publish.data_file_name(write_id)}")
+                self._delete_file(f"{self.uri(part)}/{names[part]}")
                 if self.remote is None:  # a refused first write leaves no empty folder
                     with suppress(OSError):
+                        if folder:
+                            Path(self.uri(part), folder).rmdir()
                         Path(self.uri(part)).rmdir()
             self._delete_file(journal.as_posix(), local=True)
             raise
@@ -509,6 +546,8 @@ class TableStore:
             for part, file in staged.items()
         }
         schema = written[key].schema
+        if mode == "partition":  # the partition is in the log, not in the files
+            schema = pl.Schema({**schema, PARTITION_COLUMN: pl.Date})
         if mode == "merge":  # MERGE wrote the rows into files of its own
             self._delete_file(staged[key].uri)
             merged = pl.scan_delta(self._table(key), storage_options=self._polars_options)
@@ -521,7 +560,32 @@ class TableStore:
             rejected=written.get(rejected_key(key)),
             notes=tuple(notes),
             ingested=landed,
+            partition=partition,
         )
+
+    def _check_partitioned(self, key: str) -> None:
+        """Refuse to write a partition into a table that is not partitioned (one written
+        before its module declared PARTITIONS): its other rows would have no partition."""
+        table = self._existing(key)
+        if table is None or table.metadata().partition_columns == [PARTITION_COLUMN]:
+            return
+        msg = (
+            f"{key}'s table was written before src/core/{key}.py declared PARTITIONS, so its "
+            f"rows have no {PARTITION_COLUMN}: delete its folder ({self.uri(key)}) and "
+            "backfill the partitions, or drop PARTITIONS"
+        )
+        raise StorageError(msg)
+
+    def _rows_outside(self, key: str, partition: date | None) -> int:
+        """How many rows the table holds in partitions other than `partition` (from its log)."""
+        table = self._existing(key)
+        if table is None:
+            return 0
+        actions = pl.DataFrame(table.get_add_actions(flatten=True))
+        if actions.is_empty():
+            return 0
+        others = actions.filter(pl.col(f"partition.{PARTITION_COLUMN}") != partition)
+        return int(others["num_records"].sum())
 
     def _landing_plan(
         self, key: str, landing: Landing
@@ -551,11 +615,14 @@ class TableStore:
         return batch.frame, "append", table, batch.files
 
     def _stage_source(
-        self, key: str, frame: Frame, write_id: str, output: Output
+        self, key: str, frame: Frame, name: str, output: Output, partition: date | None
     ) -> publish.StagedFile:
         """Stage `frame`; a landed file that cannot be read is named in one line."""
         try:
-            return self._stage(key, frame, write_id)
+            staged = self._stage(key, frame, name)
+            if partition is None or "/" not in name:
+                return staged
+            return replace(staged, partition_values={PARTITION_COLUMN: partition.isoformat()})
         except (pl.exceptions.PolarsError, DeltaError) as error:
             if not isinstance(output, Landing):
                 raise
@@ -573,7 +640,7 @@ class TableStore:
             schema=rows.collect_schema(),
         )
 
-    def _stage(self, key: str, frame: Frame, write_id: str) -> publish.StagedFile:
+    def _stage(self, key: str, frame: Frame, name: str) -> publish.StagedFile:
         """Stream `frame` into a new data file in the table's folder; no version sees it yet."""
         lazy = frame.lazy()
         schema = lazy.collect_schema()
@@ -590,11 +657,9 @@ class TableStore:
             raise StorageError(msg)
         lazy = publish.storable(lazy, schema)
         schema = lazy.collect_schema()
-        folder = self.uri(key)
+        uri = f"{self.uri(key)}/{name}"
         if self.remote is None:
-            self._make_writable_folder(key, Path(folder))
-        name = publish.data_file_name(write_id)
-        uri = f"{folder}/{name}"
+            self._make_writable_folder(key, Path(uri).parent)
         # Streamed batch by batch: memory does not grow with the table. Like every Parquet
         # write, it does not keep row order: whoever needs an order sorts what they read.
         lazy.sink_parquet(uri, storage_options=self._polars_options)
@@ -694,11 +759,11 @@ class TableStore:
 
     # A journal of the writes in progress, so that a killed one is cleaned up after.
 
-    def _journal(self, write_id: str, tables: dict[str, str]) -> Path:
+    def _journal(self, write_id: str, tables: dict[str, str], names: dict[str, str]) -> Path:
         """Record the files a write is about to create, before it creates them."""
         folder = self.state_dir / "pending"
         folder.mkdir(parents=True, exist_ok=True)
-        files = {key: f"{uri}/{publish.data_file_name(write_id)}" for key, uri in tables.items()}
+        files = {key: f"{uri}/{names[key]}" for key, uri in tables.items()}
         path = folder / f"{write_id}.json"
         path.write_text(json.dumps({"write_id": write_id, "files": files}))
         return path
@@ -712,7 +777,7 @@ class TableStore:
             except (OSError, ValueError):
                 continue
             files: dict[str, str] = entry["files"]
-            if key not in files or files[key] != f"{self.uri(key)}/{Path(files[key]).name}":
+            if key not in files or not files[key].startswith(f"{self.uri(key)}/"):
                 continue  # another table's write (or another store's)
             for part, uri in files.items():
                 if not self._committed(part, entry["write_id"]):
@@ -864,6 +929,13 @@ def _check_merge_columns(key: str, frame: Frame, write_mode: WriteMode) -> None:
             f"in src/core/{key}.py; nothing was written"
         )
         raise StorageError(msg)
+
+
+def _in_partition(frame: Frame, partition: date | None) -> Frame:
+    """`frame` with its partition in PARTITION_COLUMN (set, whatever the column held)."""
+    if partition is None:
+        return frame
+    return frame.with_columns(pl.lit(partition, dtype=pl.Date).alias(PARTITION_COLUMN))
 
 
 def _without_deleted(frame: Frame, flag: str) -> Frame:

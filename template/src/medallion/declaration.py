@@ -11,7 +11,9 @@ nothing) and `WRITE_MODE`, how each run's rows become the table's next version:
 there) or "merge" (upserted by `MERGE_KEY`, the columns that identify a row: rows with a
 new key are inserted, rows with a known key replace it; with `MERGE_DELETE`, the name of a
 boolean column of the incoming rows, a row whose flag is true deletes its key instead, and
-the flag itself is not stored). Declared once, read everywhere.
+the flag itself is not stored). `PARTITIONS` and `PARTITIONS_START` make it a partitioned
+asset (medallion.partitions): each run writes one partition, and its compute function may
+take that partition as the keyword parameter `partition`. Declared once, read everywhere.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from typing import Any
 
 from medallion.errors import PolsterError
 from medallion.layers import layer_of
+from medallion.partitions import (
+    PARTITION_PARAMETER,
+    Partitioning,
+    parse_partitioning,
+)
 from medallion.quality import Check, Quarantined, duplicate_check_names, schema_violations
 
 
@@ -34,8 +41,40 @@ def asset_key_of(compute: Callable[..., object]) -> str:
 
 
 def upstream_keys_of(compute: Callable[..., object]) -> list[str]:
-    """The upstream asset keys of a compute function: its parameter names, in order."""
-    return list(inspect.signature(compute).parameters)
+    """The upstream asset keys of a compute function: its parameter names, in order
+    (but `partition`, which is the partition being written, not an asset)."""
+    return [name for name in inspect.signature(compute).parameters if name != PARTITION_PARAMETER]
+
+
+def takes_partition(compute: Callable[..., object]) -> bool:
+    """Whether the compute function takes the partition it writes (a `partition` parameter)."""
+    return PARTITION_PARAMETER in inspect.signature(compute).parameters
+
+
+def partitioning_of(compute: Callable[..., object]) -> Partitioning | None:
+    """How the compute function's module partitions its table (PARTITIONS), or None."""
+    module = inspect.getmodule(compute)
+    key = asset_key_of(compute)
+    where = f"src/core/{key}.py"
+    cadence = getattr(module, "PARTITIONS", None)
+    if cadence is None:
+        if takes_partition(compute):
+            msg = (
+                f"{compute.__name__}() in {where} takes a partition but the module declares "
+                'no PARTITIONS: add PARTITIONS = "daily" and PARTITIONS_START = "2024-01-01", '
+                "or drop the parameter"
+            )
+            raise DeclarationError(msg)
+        return None
+    partitioning = parse_partitioning(cadence, getattr(module, "PARTITIONS_START", None), where)
+    if declared_write_mode(module, key).mode == "append":
+        msg = (
+            f'WRITE_MODE = "append" in {where} cannot be partitioned: a partitioned table '
+            "replaces a partition's rows on every run (rerunning a day never duplicates it); "
+            'drop WRITE_MODE, or use "merge"'
+        )
+        raise DeclarationError(msg)
+    return partitioning
 
 
 class SchemaContractError(PolsterError, ValueError):
@@ -148,7 +187,8 @@ class OutputTypeError(PolsterError, TypeError):
 
 
 def compute_output(compute: Callable[..., Any], inputs: dict[str, Any]) -> Any:
-    """Run `compute` on its inputs and check the result against the declared SCHEMA."""
+    """Run `compute` on its inputs (its partition among them, for a partitioned asset) and
+    check the result against the declared SCHEMA."""
     output = compute(**inputs)
     # A frame, a quarantine, or a source that reads itself lazily (core.landing.Landing).
     if not (isinstance(output, Quarantined) or callable(getattr(output, "lazy", None))):

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from datetime import date
 
 import dagster as dg
 
 from core.materialize import materialize
-from core.storage import AuditError, Output
-from medallion.declaration import asset_key_of, checks_of, upstream_keys_of, write_mode_of
+from core.storage import AuditError, Output, TableStore, WrittenTable
+from medallion.declaration import (
+    asset_key_of,
+    checks_of,
+    partitioning_of,
+    upstream_keys_of,
+    write_mode_of,
+)
 from medallion.layers import split_key
-from medallion.quality import schema_drift
+from medallion.quality import CheckOutcome, schema_drift
 from orchestration.checks import check_result, check_specs
 from orchestration.io_manager import table_metadata
+from orchestration.partitions import partitions_definition, partitions_metadata
 
 TABLE_STORE = "table_store"  # the resource every medallion asset reads and writes through
 
@@ -28,10 +36,15 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
 
     The checks run on the rows about to be published, before they are: a failed
     blocking check fails the asset and leaves its previous version current.
+
+    A partitioned asset (PARTITIONS) gets Dagster time-window partitions; a run of a range
+    of them (a backfill) is one run that writes, audits and publishes each partition on its
+    own, in order, and records each one's materialization as it is published.
     """
     key = asset_key_of(compute)
     layer, _ = split_key(key)
     write_mode = write_mode_of(compute)  # a bad WRITE_MODE stops the definitions here
+    partitioning = partitioning_of(compute)
     settings: dict[str, object] = {
         "name": key,
         "group_name": layer,
@@ -41,8 +54,15 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         "description": inspect.getdoc(compute),
         "kinds": {"polars", "deltalake"},
         "metadata": {"polster/write_mode": write_mode.mode}
-        | ({"polster/merge_key": ", ".join(write_mode.merge_key)} if write_mode.merge_key else {}),
+        | ({"polster/merge_key": ", ".join(write_mode.merge_key)} if write_mode.merge_key else {})
+        | (partitions_metadata(partitioning) if partitioning else {}),
     }
+    if partitioning is not None:
+        settings["partitions_def"] = partitions_definition(partitioning)
+        settings["backfill_policy"] = dg.BackfillPolicy.single_run()
+        # Each partition's materialization is recorded as it is published (not one at the
+        # end for the whole range), so a backfill that fails on day 5 keeps days 1 to 4.
+        settings["output_required"] = False
     if layer != "bronze":
         # Silver and gold follow their upstreams: they run once all of them are updated
         # and none of their blocking checks failed.
@@ -55,10 +75,33 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     @dg.asset(**settings)  # type: ignore[call-overload]
     def _asset(context) -> Iterator[object]:  # no annotation: Dagster checks its type
         store = getattr(context.resources, TABLE_STORE)
+        if partitioning is None:
+            written, metadata = yield from write(context, store)
+            yield dg.MaterializeResult(
+                metadata=metadata,
+                check_results=[check_result(key, layer, outcome) for outcome in written.outcomes],
+            )
+            return
+        outcomes: dict[str, CheckOutcome] = {}  # per check: its first failure, else its last
+        for partition_key in context.partition_keys:
+            written, metadata = yield from write(context, store, date.fromisoformat(partition_key))
+            yield dg.AssetMaterialization(key, partition=partition_key, metadata=metadata)
+            for outcome in written.outcomes:
+                name = outcome.check.name
+                if name not in outcomes or outcomes[name].passed:
+                    outcomes[name] = outcome
+        for outcome in outcomes.values():
+            yield check_result(key, layer, outcome)
+
+    def write(
+        context: dg.AssetExecutionContext, store: TableStore, partition: date | None = None
+    ) -> Generator[object, None, tuple[WrittenTable, dict[str, object]]]:
+        """Materialize one partition (or the whole table); returns it and its metadata for
+        the UI. A refused write yields its checks' results, then fails the asset."""
         # Bronze takes whatever the source sends: report how its columns changed.
         before = store.schema(key) if layer == "bronze" else None
         try:
-            written = materialize(compute, store, run_id=context.run.run_id)
+            written = materialize(compute, store, context.run.run_id, partition)
         except AuditError as failed:
             for outcome in failed.outcomes:  # shown in the UI, failed ones included
                 yield check_result(key, layer, outcome)
@@ -70,9 +113,6 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         drift = schema_drift(before, written.schema)
         if drift:
             context.log.warning(f"{key} schema drift since the last version: {'; '.join(drift)}")
-        yield dg.MaterializeResult(
-            metadata=table_metadata(written, drift, store.environment),
-            check_results=[check_result(key, layer, outcome) for outcome in written.outcomes],
-        )
+        return written, table_metadata(written, drift, store.environment)
 
     return _asset

@@ -18,6 +18,7 @@ from orchestration.alerts import failure_alert_sensor
 from orchestration.asset_factory import TABLE_STORE
 from orchestration.io_manager import DeltaTableIOManager
 from orchestration.maintenance import maintenance_schedule
+from orchestration.partitions import check_partition_mapping, partitioned_schedules, partitionings
 from orchestration.sensors import ENVIRONMENT_TAG, landing_sensors, sensor_status
 
 
@@ -36,7 +37,7 @@ def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
 
 
 def build_definitions(store: TableStore | None = None) -> dg.Definitions:
-    """All assets with their checks, the bronze schedule and the automation sensor.
+    """All assets with their checks, the bronze schedules and the automation sensor.
 
     Schedules and sensors start RUNNING or STOPPED as the environment says (POLSTER_ENV,
     POLSTER_AUTOMATION; see core/settings.py), and tag their runs with the environment.
@@ -46,14 +47,20 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     loaded = dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)
     graph = dependency_graph(loaded)
     check_graph(graph)
+    partitioned = partitionings(loaded)
+    check_partition_mapping(graph, partitioned)
     running = settings.automation_running
     tags = {ENVIRONMENT_TAG: settings.environment}
-    schedules = []
-    if any(layer_of(key) == "bronze" for key in graph):
+    bronze = [key for key in graph if layer_of(key) == "bronze"]
+    partitioned_bronze = {key: partitioned[key] for key in bronze if key in partitioned}
+    # Partitioned bronze runs its newest complete partition (yesterday's, for daily ones).
+    schedules = partitioned_schedules(partitioned_bronze, running, tags)
+    if len(bronze) > len(partitioned_bronze):
         schedules.append(
             dg.ScheduleDefinition(
                 name="bronze_daily",
-                target=dg.AssetSelection.groups("bronze"),
+                target=dg.AssetSelection.groups("bronze")
+                - dg.AssetSelection.assets(*partitioned_bronze),
                 cron_schedule=settings.bronze_schedule_cron,
                 default_status=dg.DefaultScheduleStatus.RUNNING
                 if running

@@ -41,6 +41,8 @@ def table_metadata(
     }
     if environment:
         metadata["environment"] = dg.MetadataValue.text(environment)
+    if written.partition is not None:
+        metadata["partition"] = dg.MetadataValue.text(written.partition.isoformat())
     if written.preview is not None:
         metadata["preview"] = dg.MetadataValue.md(markdown_table(written.preview))
     if written.sample_uri:

@@ -42,6 +42,19 @@ class AssetSummary:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     table: str | None = None  # where the table was written
+    partitions: list[str] = field(default_factory=list)  # the partitions it wrote
+    partitions_planned: int = 0  # how many it was to write (0: not partitioned)
+
+    @property
+    def partitions_text(self) -> str:
+        """`-`, the partition written, or how many of the planned ones were written."""
+        if not self.partitions_planned:
+            return "-"
+        written = len(self.partitions)
+        if written == self.partitions_planned == 1:
+            return self.partitions[0]
+        span = f" ({self.partitions[0]}...{self.partitions[-1]})" if written > 1 else ""
+        return f"{written} of {self.partitions_planned}{span}"
 
     @property
     def blocked(self) -> bool:
@@ -71,14 +84,22 @@ def summarize(
     instance: dg.DagsterInstance,
     keys: Sequence[str],
     environment: str = "",
+    partitioned: Sequence[str] = (),
+    partitions_planned: int = 0,
 ) -> RunSummary:
-    """The summary of a finished run over the asset `keys` (in the order to show them)."""
+    """The summary of a finished run over the asset `keys` (in the order to show them);
+    the `partitioned` ones were to write `partitions_planned` partitions each."""
     assets = {key: AssetSummary(key) for key in keys}
+    for key in partitioned:
+        assets[key].partitions_planned = partitions_planned
     for event in result.get_asset_materialization_events():
         summary = assets[event.asset_key.to_user_string()]
         metadata = event.materialization.metadata
         summary.status = "materialized"
-        summary.rows_written = _value(metadata, "dagster/row_count")
+        rows = _value(metadata, "dagster/row_count")
+        if event.partition:  # one event per partition: the rows of the table after each
+            summary.partitions.append(event.partition)
+        summary.rows_written = rows
         summary.rows_rejected = _value(metadata, "rows_rejected")
         summary.table = _value(metadata, "dagster/uri")
         if "schema_drift" in metadata:
@@ -121,6 +142,7 @@ def rows_of(summary: RunSummary) -> list[list[str]]:
         [
             asset.asset,
             asset.status,
+            asset.partitions_text,
             _count(asset.rows_written),
             _count(asset.rows_rejected),
             asset.checks,
@@ -130,12 +152,12 @@ def rows_of(summary: RunSummary) -> list[list[str]]:
     ]
 
 
-HEADERS = ["asset", "status", "rows written", "rows rejected", "checks", "duration"]
+HEADERS = ["asset", "status", "partitions", "rows written", "rows rejected", "checks", "duration"]
 
 
 def text_table(summary: RunSummary) -> str:
     """The summary as aligned columns for the terminal, notes underneath."""
-    lines = [aligned(HEADERS, rows_of(summary), right={2, 3})]
+    lines = [aligned(HEADERS, rows_of(summary), right={3, 4})]
     lines += [f"  {asset.asset}: {note}" for asset in summary.assets for note in notes_of(asset)]
     roots = {asset.table.rsplit("/", 2)[0] for asset in summary.assets if asset.table}
     lines += [f"Tables in {root}" for root in sorted(roots)]

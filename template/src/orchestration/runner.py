@@ -2,6 +2,8 @@
 
     python run_polster.py                        materialize every asset once
     python run_polster.py --asset KEY            materialize only KEY (repeatable)
+    python run_polster.py --partition 2024-01-03 one partition of the partitioned assets
+    python run_polster.py --partition-range 2024-01-01...2024-01-31   a backfill, one run
     python run_polster.py --status               when each asset was last materialized
     python run_polster.py --ui                   materialize, then open the UI on 127.0.0.1:3000
     python run_polster.py --no-materialize --ui  open the UI only
@@ -14,6 +16,11 @@ a time, so independent assets (several bronze sources, say) run in parallel; eac
 then pays a process start (about 2 s) and imports the project again. auto picks
 multiprocess when two or more selected assets share a layer (assets of one layer never
 depend on each other) and the machine has more than one CPU, in_process otherwise.
+
+Partitioned assets (PARTITIONS in their module) write one partition per run: without
+--partition, their newest complete one (yesterday's, for daily partitions). A range runs
+as one run that writes each partition in turn. Assets partitioned in different ways run
+layer by layer, one run per way, each with its newest partition.
 
 Every run ends with a summary (rows written and rejected, checks, durations), also
 saved as reports/<run id>/summary.md and summary.json. Runs are recorded in the
@@ -35,15 +42,17 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.paths import PROJECT_ROOT, resolve
 from medallion.errors import PolsterError
 from medallion.failures import code_location, describe, first_line
-from medallion.layers import by_layer, split_key
+from medallion.layers import LAYERS, by_layer, layer_of, split_key
 from medallion.layout import NO_ASSETS_YET
+from medallion.partitions import PartitionError, Partitioning, last_complete, parse_key, parse_range
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -80,6 +89,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="materialize only this asset, e.g. silver_example (repeatable)",
     )
     parser.add_argument(
+        "--partition",
+        metavar="KEY",
+        help="materialize this partition of the partitioned assets, e.g. 2024-01-03",
+    )
+    parser.add_argument(
+        "--partition-range",
+        metavar="START...END",
+        help="materialize these partitions (both included) in one run, e.g. "
+        "2024-01-01...2024-01-31",
+    )
+    parser.add_argument(
         "--executor",
         choices=EXECUTORS,
         default="in_process",
@@ -97,6 +117,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (args.materialize or args.ui or args.status):
         parser.error("--no-materialize needs --ui or --status: there is nothing else to do")
+    if args.partition and args.partition_range:
+        parser.error("--partition and --partition-range go one at a time: choose one")
+    if (args.partition or args.partition_range) and not args.materialize:
+        parser.error("--partition and --partition-range materialize: drop --no-materialize")
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} is not a port number (1-65535)")
     return args
@@ -150,19 +174,111 @@ def asset_keys(defs: dg.Definitions) -> list[str]:
     return by_layer(key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys())
 
 
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run: its assets, and the partitions its partitioned ones write (first, last)."""
+
+    assets: list[str]
+    partitioned: list[str]
+    partitions: tuple[date, date] | None = None
+    partitioning: Partitioning | None = None
+
+    @property
+    def planned(self) -> int:
+        """How many partitions each partitioned asset of the run writes."""
+        if self.partitions is None or self.partitioning is None:
+            return 0
+        return len(self.partitioning.keys(*self.partitions))
+
+
+def plan_runs(
+    known: list[str],
+    selected: list[str],
+    partitionings: dict[str, Partitioning],
+    partition: str | None = None,
+    partition_range: str | None = None,
+    today: date | None = None,
+) -> list[PlannedRun]:
+    """The runs that materialize the selected assets (all when none are) as asked."""
+    today = today or datetime.now(UTC).date()
+    targets = selected or known
+    if partition or partition_range:
+        flag = "--partition" if partition else "--partition-range"
+        if not partitionings:
+            msg = (
+                f"{flag}: no asset is partitioned; partitioned assets declare PARTITIONS "
+                "(polster add-asset ... --partitions daily)"
+            )
+            raise PartitionError(msg)
+        targets = selected or [key for key in known if key in partitionings]
+        plain = [key for key in targets if key not in partitionings]
+        if plain:
+            msg = (
+                f"{flag}: {', '.join(plain)} is not partitioned; the partitioned assets are "
+                f"{', '.join(key for key in known if key in partitionings)}"
+            )
+            raise PartitionError(msg)
+        kinds = {partitionings[key] for key in targets}
+        if len(kinds) > 1:
+            described = "; ".join(
+                f"{kind.describe()}: {', '.join(k for k in targets if partitionings[k] == kind)}"
+                for kind in kinds
+            )
+            msg = (
+                f"{flag}: these assets are partitioned differently ({described}): "
+                "pick one kind with --asset"
+            )
+            raise PartitionError(msg)
+        (kind,) = kinds
+        asset = targets[0]
+        if partition:
+            day = parse_key(kind, partition, today, asset)
+            window = (day, day)
+        else:
+            window = parse_range(kind, partition_range or "", today, asset)
+        return [PlannedRun(targets, targets, window, kind)]
+    kinds = {partitionings[key] for key in targets if key in partitionings}
+    if not kinds:
+        return [PlannedRun(targets, [])]
+    if len(kinds) == 1:  # one run; unpartitioned assets run beside the partitioned ones
+        (kind,) = kinds
+        newest = last_complete(kind.cadence, today)
+        partitioned = [key for key in targets if key in partitionings]
+        return [PlannedRun(targets, partitioned, (newest, newest), kind)]
+    # Assets of one layer never depend on each other: layer by layer, one run per kind.
+    runs = []
+    for layer in LAYERS:
+        in_layer = [key for key in targets if layer_of(key) == layer]
+        plain = [key for key in in_layer if key not in partitionings]
+        for kind in sorted(
+            {partitionings[key] for key in in_layer if key in partitionings},
+            key=Partitioning.describe,
+        ):
+            keys = [key for key in in_layer if partitionings.get(key) == kind]
+            newest = last_complete(kind.cadence, today)
+            runs.append(PlannedRun([*plain, *keys], keys, (newest, newest), kind))
+            plain = []
+        if plain:
+            runs.append(PlannedRun(plain, []))
+    return runs
+
+
 def materialize(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
     selected: list[str],
     executor: str,
     verbose: bool = False,
+    partition: str | None = None,
+    partition_range: str | None = None,
 ) -> None:
-    """Materialize the selected assets (all when none are selected) with the chosen executor.
+    """Materialize the selected assets (all when none are selected) with the chosen executor,
+    their partitions as asked (see plan_runs).
 
     A failed run sends one alert (POLSTER_ALERTS); one that cannot be sent is a warning.
     """
     from core.settings import get_settings
-    from orchestration import run_summary
+    from orchestration.partitions import partitionings
 
     environment = get_settings().environment
     known = asset_keys(defs)
@@ -173,15 +289,37 @@ def materialize(
     if unknown:
         msg = f"unknown asset {', '.join(unknown)}: choose from {', '.join(known)}"
         raise PolsterError(msg)
+    runs = plan_runs(known, selected, partitionings(defs), partition, partition_range)
+    for planned in runs:
+        run_planned(defs, instance, planned, executor, environment, verbose)
+
+
+def run_planned(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    planned: PlannedRun,
+    executor: str,
+    environment: str,
+    verbose: bool,
+) -> None:
+    """One planned run, its summary printed and saved; a failure raises PolsterError."""
+    from orchestration import run_summary
+
     if executor == "auto":
-        executor = choose_executor(selected or known)
+        executor = choose_executor(planned.assets)
     started = time.perf_counter()
-    result = run_job(defs, instance, selected, executor, environment)
+    result = run_job(defs, instance, planned.assets, executor, environment, planned.partitions)
     elapsed = time.perf_counter() - started
-    summary = run_summary.summarize(result, instance, selected or known, environment)
+    summary = run_summary.summarize(
+        result, instance, planned.assets, environment, planned.partitioned, planned.planned
+    )
     outcome = "succeeded" if result.success else "FAILED"
+    partitions = ""
+    if planned.partitions is not None:
+        first, last = (day.isoformat() for day in planned.partitions)
+        partitions = f", partition {first}" if first == last else f", partitions {first}...{last}"
     print(
-        f"Run {result.run_id[:8]} ({environment}) {outcome} in {elapsed:.1f}s "
+        f"Run {result.run_id[:8]} ({environment}{partitions}) {outcome} in {elapsed:.1f}s "
         f"({executor} executor):"
     )
     print(run_summary.text_table(summary))
@@ -243,8 +381,10 @@ def run_job(
     selected: list[str],
     executor: str,
     environment: str,
+    partitions: tuple[date, date] | None = None,
 ) -> dg.ExecuteInProcessResult | dg.JobExecutionResult:
-    """One run of the selected assets: in this process, or one process per step."""
+    """One run of the selected assets: in this process, or one process per step; of the
+    `partitions` (first, last) of the partitioned ones."""
     import dagster as dg
 
     from orchestration.sensors import ENVIRONMENT_TAG
@@ -255,6 +395,10 @@ def run_job(
         HOST_TAG: socket.gethostname(),
         ENVIRONMENT_TAG: environment,
     }
+    if partitions is not None:  # Dagster's own tags for a run of a range of partitions
+        first, last = (day.isoformat() for day in partitions)
+        tags["dagster/asset_partition_range_start"] = first
+        tags["dagster/asset_partition_range_end"] = last
     if executor == "in_process":
         return defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance,
@@ -381,7 +525,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.status:
                     print_status(defs, instance)
                 elif args.materialize:
-                    materialize(defs, instance, args.asset, args.executor, args.verbose)
+                    materialize(
+                        defs,
+                        instance,
+                        args.asset,
+                        args.executor,
+                        args.verbose,
+                        args.partition,
+                        args.partition_range,
+                    )
         if args.ui:
             return start_ui(args.port)
     except PolsterError as error:

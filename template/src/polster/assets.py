@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from medallion.declaration import WRITE_MODES
 from medallion.errors import PolsterError
 from medallion.layers import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
 from medallion.layout import core_module_path, tests_path, wrapper_path
+from medallion.partitions import CADENCES, parse_day, window_start
 from polster import scaffold, source_templates
 from polster.files import create_files, remove_files
 from polster.lineage import update_readme
@@ -31,6 +33,7 @@ class NewAsset:
     source: source_templates.SourceChoice | None = None  # --template and its options
     write_mode: str | None = None  # --write-mode: append or merge (default: overwrite)
     merge_key: tuple[str, ...] = ()  # --merge-key, with merge
+    partitions: tuple[str, str] | None = None  # --partitions and --start: (cadence, start)
 
     @property
     def key(self) -> str:
@@ -92,13 +95,61 @@ def plan_new_asset(
     source: source_templates.SourceChoice | None = None,
     write_mode: str | None = None,
     merge_key: Sequence[str] = (),
+    partitions: str | None = None,
+    start: str | None = None,
+    today: date | None = None,
 ) -> NewAsset:
     """Check a new asset against every rule; raise PolsterError on the first problem."""
     check_layer(layer)
     check_new_name(project, layer, name)
     upstreams = resolve_upstreams(project, layer, dependencies)
     check_write_mode(write_mode, merge_key, source)
-    return NewAsset(layer, name, upstreams, description, source, write_mode, tuple(merge_key))
+    partitioning = check_partitions(partitions, start, write_mode, source, today or date.today())
+    return NewAsset(
+        layer, name, upstreams, description, source, write_mode, tuple(merge_key), partitioning
+    )
+
+
+def check_partitions(
+    cadence: str | None,
+    start: str | None,
+    write_mode: str | None,
+    source: source_templates.SourceChoice | None,
+    today: date,
+) -> tuple[str, str] | None:
+    """--partitions and --start as PARTITIONS and PARTITIONS_START: (cadence, first day).
+    Without --start, partitions start with the window that holds January 1 this year."""
+    if cadence is None:
+        if start is not None:
+            msg = "--start goes with --partitions daily, weekly or monthly"
+            raise PolsterError(msg)
+        return None
+    if cadence not in CADENCES:
+        msg = f"--partitions {cadence}: choose {', '.join(CADENCES)}"
+        raise PolsterError(msg)
+    if write_mode == "append":
+        msg = (
+            "--partitions cannot go with --write-mode append: a partition's rows are replaced "
+            "on every run; drop --write-mode, or use merge"
+        )
+        raise PolsterError(msg)
+    if source is not None:
+        msg = (
+            "--partitions goes with the plain scaffold, not --template: landed files are "
+            "taken once each by themselves; for an API or a database, add PARTITIONS to "
+            "the module and read the source for its `partition`"
+        )
+        raise PolsterError(msg)
+    first = window_start(cadence, today.replace(month=1, day=1))
+    if start is not None:
+        first = parse_day(start, "--start")
+        if window_start(cadence, first) != first:
+            msg = (
+                f"--start {start} does not start a {cadence} partition (weeks start on "
+                f"Monday, months on the 1st): use {window_start(cadence, first).isoformat()}"
+            )
+            raise PolsterError(msg)
+    return cadence, first.isoformat()
 
 
 def check_write_mode(
@@ -132,6 +183,7 @@ def add_asset(project: Project, asset: NewAsset) -> list[str]:
             asset.description,
             asset.write_mode,
             asset.merge_key,
+            asset.partitions,
         ),
         project.root / wrapper_path(asset.key): scaffold.wrapper_source(asset.layer, asset.name),
     }

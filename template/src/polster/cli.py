@@ -19,6 +19,7 @@ from core.paths import PROJECT_ROOT
 from medallion.errors import PolsterError
 from medallion.layers import LAYERS, UPSTREAM_LAYER
 from medallion.layout import NO_ASSETS_YET, core_module_path, wrapper_path
+from medallion.partitions import CADENCES
 from orchestration.text_table import text_table
 from polster import assets, lineage, prompts, source_templates, update
 from polster.project import Project, load_project
@@ -67,7 +68,16 @@ def add_asset(args: argparse.Namespace) -> int:
         raise PolsterError(msg)
     merge_key = [column.strip() for column in (args.merge_key or "").split(",") if column.strip()]
     plan = assets.plan_new_asset(
-        project, layer, name, dependencies, args.description, source, args.write_mode, merge_key
+        project,
+        layer,
+        name,
+        dependencies,
+        args.description,
+        source,
+        args.write_mode,
+        merge_key,
+        args.partitions,
+        args.start,
     )
     created = assets.add_asset(project, plan)
     print(f"Created {plan.key}" + (f" from {', '.join(plan.upstreams)}" if plan.upstreams else ""))
@@ -392,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="how each run's rows become the table: overwrite (default), append, merge",
     )
     add.add_argument("--merge-key", metavar="COLUMNS", help="merge: the columns of a row's key")
+    add.add_argument(
+        "--partitions",
+        choices=CADENCES,
+        help="write one time partition per run: daily, weekly (from Monday) or monthly",
+    )
+    add.add_argument("--start", metavar="YYYY-MM-DD", help="with --partitions: the first partition")
     add.set_defaults(handler=add_asset)
 
     remove = commands.add_parser("remove-asset", help="remove assets (asks which, in a terminal)")

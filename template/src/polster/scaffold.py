@@ -63,6 +63,23 @@ WRITE_MODE_LINES = {
     ),
 }
 
+# How a partitioned asset's runs split its table (--partitions).
+PARTITIONS_LINES = """\
+# Partitioned {cadence} (README.md, Incremental pipelines): each run writes one partition,
+# named by the first day of its window, and replaces exactly that partition's rows.{restricted}
+PARTITIONS = "{cadence}"
+PARTITIONS_START = "{start}"
+
+"""
+RESTRICTED = """
+# Upstream tables partitioned the same way (or more finely) arrive restricted to the
+# partition's window; unpartitioned ones arrive whole."""
+PARTITIONED_BRONZE_BODY = """\
+    # Replace this sample with your source, read for `partition`: e.g. that day's files,
+    # or an API query from `partition` to the next window.
+    return pl.DataFrame({"id": [1, 2, 3], "value": ["a", "b", "c"], "day": [partition] * 3})
+"""
+
 MAIN_BLOCK = """
 
 if __name__ == "__main__":
@@ -89,20 +106,35 @@ def core_module_source(
     description: str | None = None,
     write_mode: str | None = None,
     merge_key: Sequence[str] = (),
+    partitions: tuple[str, str] | None = None,
 ) -> str:
-    """The core module of a new asset `<layer>_<name>` (with its WRITE_MODE, if given)."""
+    """The core module of a new asset `<layer>_<name>` (with its WRITE_MODE, if given, and
+    its PARTITIONS: (cadence, first partition))."""
     function = COMPUTE_FUNCTION[layer]
     text = description or default_description(layer, name)
     body = BODIES[layer].format(
         first=upstreams[0] if upstreams else "",
         entries="\n".join(f"{INDENT * 2}{key}.select(pl.len())," for key in upstreams),
     )
+    imports = "import polars as pl\n\n"
+    partition_lines = ""
+    takes_partition = partitions is not None and layer == "bronze"  # it reads its source by day
+    if partitions is not None:
+        cadence, start = partitions
+        restricted = RESTRICTED if upstreams else ""
+        partition_lines = PARTITIONS_LINES.format(
+            cadence=cadence, start=start, restricted=restricted
+        )
+    if takes_partition:
+        imports = "from datetime import date\n\n" + imports
+        body = PARTITIONED_BRONZE_BODY
     return (
         f'"""{layer.capitalize()} asset {layer}_{name}."""\n\n'
-        "import polars as pl\n\n"
+        f"{imports}"
         f"{QUALITY_EXAMPLE}\n"
+        f"{partition_lines}"
         f"{_write_mode_lines(write_mode, merge_key)}\n"
-        f"{_signature(function, layer, upstreams)}\n"
+        f"{_signature(function, layer, upstreams, takes_partition)}\n"
         f"{_docstring(text)}\n"
         f"{body}"
         f"{MAIN_BLOCK.format(function=function)}"
@@ -130,9 +162,13 @@ def wrapper_source(layer: str, name: str) -> str:
     )
 
 
-def _signature(function: str, layer: str, upstreams: Sequence[str]) -> str:
+def _signature(
+    function: str, layer: str, upstreams: Sequence[str], takes_partition: bool = False
+) -> str:
     returns = "pl.DataFrame" if layer == "bronze" else "pl.LazyFrame"
     parameters = [f"{key}: pl.LazyFrame" for key in upstreams]
+    if takes_partition:
+        parameters.append("partition: date")
     one_line = f"def {function}({', '.join(parameters)}) -> {returns}:"
     if len(one_line) <= LINE_LENGTH:
         return one_line
