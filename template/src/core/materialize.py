@@ -46,7 +46,8 @@ def materialize(
     partitioning = partitioning_of(compute)
     if (partition is None) != (partitioning is None):
         msg = (
-            f"{key} is partitioned ({partitioning.describe()}): say which partition to write"
+            f"{key} is partitioned ({partitioning.describe()}): name the partition to write, "
+            f"e.g. --partition {partitioning.start.isoformat()}"
             if partitioning
             else f"{key} is not partitioned: it cannot write the partition {partition}"
         )

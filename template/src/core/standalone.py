@@ -2,29 +2,51 @@
 
 `python src/core/silver_example.py` reads the module's upstream tables, runs its
 compute function and publishes its table, through the same path as Dagster
-(core.materialize: audited before it is published).
+(core.materialize: audited before it is published). A partitioned asset writes the
+partition given as `--partition 2024-01-03`.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from traceback import print_exception
 from typing import NoReturn
 
 from core.materialize import materialize
 from core.paths import PROJECT_ROOT
 from core.storage import AuditError, Output, TableStore, WrittenTable, default_store
-from medallion.declaration import asset_key_of
+from medallion.declaration import asset_key_of, partitioning_of
 from medallion.errors import PolsterError
 from medallion.failures import describe
 from medallion.layers import split_key
+from medallion.partitions import parse_key
 from medallion.quality import CheckOutcome
 
 
-def run(compute: Callable[..., Output], store: TableStore | None = None) -> WrittenTable:
-    """Materialize the asset that `compute` declares and return what was written."""
-    return materialize(compute, store or default_store())
+def run(
+    compute: Callable[..., Output], store: TableStore | None = None, partition: date | None = None
+) -> WrittenTable:
+    """Materialize the asset that `compute` declares (its `partition`, if partitioned) and
+    return what was written."""
+    return materialize(compute, store or default_store(), partition=partition)
+
+
+def partition_argument(compute: Callable[..., Output], arguments: list[str]) -> date | None:
+    """The partition `--partition KEY` names, checked against the module's PARTITIONS."""
+    if "--partition" not in arguments:
+        return None
+    index = arguments.index("--partition") + 1
+    key = asset_key_of(compute)
+    if index >= len(arguments):
+        msg = "--partition needs a partition, e.g. --partition 2024-01-03"
+        raise PolsterError(msg)
+    partitioning = partitioning_of(compute)
+    if partitioning is None:
+        msg = f"--partition: {key} is not partitioned (its module declares no PARTITIONS)"
+        raise PolsterError(msg)
+    return parse_key(partitioning, arguments[index], datetime.now(UTC).date(), key)
 
 
 def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> None:
@@ -37,7 +59,7 @@ def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> N
     verbose = "--verbose" in arguments
     key = asset_key_of(compute)
     try:
-        written = run(compute)
+        written = run(compute, partition=partition_argument(compute, arguments))
     except AuditError as failed:
         report_checks(key, failed.outcomes)
         fail(failed, verbose)
@@ -52,8 +74,9 @@ def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> N
             f"{written.version} ({written.row_count:,} rows)"
         )
     else:
+        partition = f" (partition {written.partition})" if written.partition else ""
         print(
-            f"{written.key}: wrote {written.row_count:,} rows to {written.uri} "
+            f"{written.key}{partition}: wrote {written.row_count:,} rows to {written.uri} "
             f"(Delta version {written.version})"
         )
     if written.rejected is not None:

@@ -301,6 +301,26 @@ class TableStore:
 
         return self._call(f"read the log of {key}", describe)
 
+    def partitions(self, key: str) -> set[date]:
+        """The partitions written into the table (from its Delta log)."""
+
+        def found() -> set[date]:
+            table = self._existing(key)
+            if table is None:
+                return set()
+            if table.metadata().partition_columns == [PARTITION_COLUMN]:
+                actions = pl.DataFrame(table.get_add_actions(flatten=True))
+                if actions.is_empty():
+                    return set()
+                values = actions[f"partition.{PARTITION_COLUMN}"]
+                return {value for value in values.cast(pl.Date).to_list() if value is not None}
+            # A merged table: a row keeps only the partition that wrote it last, so the
+            # partitions written are those its commits record.
+            written = (commit.get("polster_partition") for commit in table.history())
+            return {date.fromisoformat(value) for value in written if value}
+
+        return self._call(f"read the partitions of {key}", found)
+
     def schema(self, key: str) -> pl.Schema | None:
         """The columns of the table's latest version; None when there is no table yet."""
         try:

@@ -218,7 +218,7 @@ def plan_runs(
                 f"{', '.join(key for key in known if key in partitionings)}"
             )
             raise PartitionError(msg)
-        kinds = {partitionings[key] for key in targets}
+        kinds = sorted({partitionings[key] for key in targets}, key=Partitioning.describe)
         if len(kinds) > 1:
             described = "; ".join(
                 f"{kind.describe()}: {', '.join(k for k in targets if partitionings[k] == kind)}"
@@ -474,10 +474,26 @@ def is_alive(pid: int) -> bool:
 
 
 def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
-    """One line per asset (see orchestration/status.py), then how the last run ended."""
+    """One line per asset (see orchestration/status.py), with the partitions of partitioned
+    ones (materialized, missing, failed), then how the last run ended."""
+    import dagster as dg
+
+    from orchestration.partitions import partitionings, partitions_definition
     from orchestration.status import print_asset_lines
 
-    print_asset_lines(asset_keys(defs))
+    partitioned = partitionings(defs)
+    failed = {}
+    for key, partitioning in partitioned.items():
+        definition = partitions_definition(partitioning)
+        statuses = instance.get_status_by_partition(
+            dg.AssetKey(key), definition.get_partition_keys(), definition
+        )
+        failed[key] = {
+            partition
+            for partition, status in (statuses or {}).items()
+            if status == dg.AssetPartitionStatus.FAILED
+        }
+    print_asset_lines(asset_keys(defs), partitionings=partitioned, failed=failed)
     for run in instance.get_runs(limit=1):
         stats = instance.get_run_stats(run.run_id)
         when = datetime.fromtimestamp(stats.start_time or 0).strftime("%Y-%m-%d %H:%M:%S")

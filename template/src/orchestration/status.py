@@ -6,21 +6,27 @@ read). The last run's line comes from Dagster's run database, read directly when
 the local SQLite one. That shortcut is only taken when it gives what Dagster would:
 `quick_status` returns False, and the runner asks Dagster itself, when the database is
 elsewhere (PostgreSQL), when a run is still marked as started (its process may have
-died: Dagster's path marks it failed) or when the defs folder holds assets that are not
-medallion wrappers (only Dagster knows their keys).
+died: Dagster's path marks it failed), when the defs folder holds assets that are not
+medallion wrappers (only Dagster knows their keys) or when an asset is partitioned (only
+Dagster knows which partitions failed).
+
+A partitioned asset's line also counts its partitions, from the first to the newest
+complete one: materialized (in its table), missing, and failed (their last run failed).
 """
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from core.paths import PROJECT_ROOT
 from core.storage import StorageError, TableStore, default_store
 from medallion.layers import LAYERS, by_layer
 from medallion.layout import ASSETS_DIR, NO_ASSETS_YET, key_of_wrapper, wrapper_pattern
+from medallion.partitions import Partitioning, last_complete, parse_partitioning
 from orchestration.text_table import text_table
 
 HEADERS = ["asset", "last materialized", "rows", "run"]
@@ -31,7 +37,7 @@ def quick_status(dagster_home: Path) -> bool:
     """Print the status without Dagster if that gives the same answer; False if it cannot."""
     keys = wrapper_keys(PROJECT_ROOT / ASSETS_DIR)
     last = last_run_line(dagster_home / "history" / "runs.db")
-    if keys is None or last is None:
+    if keys is None or last is None or any(declared_partitioning(key) for key in keys):
         return False
     print_asset_lines(keys)
     if last:
@@ -39,15 +45,67 @@ def quick_status(dagster_home: Path) -> bool:
     return True
 
 
-def print_asset_lines(keys: Sequence[str], store: TableStore | None = None) -> None:
-    """One line per asset: its table's current version, from the Delta log."""
+def declared_partitioning(key: str) -> Partitioning | None:
+    """The PARTITIONS its core module declares, read without Dagster; None if it declares
+    none (or does not import: the definitions will say why)."""
+    try:
+        module = importlib.import_module(f"core.{key}")
+    except Exception:
+        return None
+    if getattr(module, "PARTITIONS", None) is None:
+        return None
+    where = f"src/core/{key}.py"
+    return parse_partitioning(module.PARTITIONS, getattr(module, "PARTITIONS_START", None), where)
+
+
+def print_asset_lines(
+    keys: Sequence[str],
+    store: TableStore | None = None,
+    partitionings: Mapping[str, Partitioning] | None = None,
+    failed: Mapping[str, set[str]] | None = None,
+    today: date | None = None,
+) -> None:
+    """One line per asset: its table's current version, from the Delta log; for the
+    `partitionings` ones, their partitions too (the `failed` ones by key, when known)."""
     if not keys:
         print(NO_ASSETS_YET)
         return
     store = store or default_store()
+    partitionings = partitionings or {}
+    today = today or datetime.now(UTC).date()
     rows = [asset_line(store, key) for key in keys]
+    headers = HEADERS
+    if partitionings:
+        headers = [*HEADERS, "partitions"]
+        for key, row in zip(keys, rows, strict=True):
+            partitioning = partitionings.get(key)
+            row.append(
+                partitions_text(store, key, partitioning, (failed or {}).get(key, set()), today)
+                if partitioning
+                else "-"
+            )
     print(f"Environment {store.environment}: tables in {store.root}")
-    print(text_table(HEADERS, rows, right={2}))
+    print(text_table(headers, rows, right={2}))
+
+
+def partitions_text(
+    store: TableStore, key: str, partitioning: Partitioning, failed: set[str], today: date
+) -> str:
+    """`12 of 31 materialized, 19 missing (1 failed: 2024-01-05)`, from the first partition
+    to the newest complete one."""
+    expected = partitioning.keys(partitioning.start, last_complete(partitioning.cadence, today))
+    try:
+        written = store.partitions(key)
+    except StorageError:
+        written = set()
+    materialized = [day for day in expected if day in written]
+    missing = [day.isoformat() for day in expected if day not in written]
+    text = f"{len(materialized)} of {len(expected)} materialized, {len(missing)} missing"
+    failing = sorted(failed & set(missing))  # failed, and not written since
+    if failing:
+        shown = ", ".join(failing[:3]) + (", ..." if len(failing) > 3 else "")
+        text += f" ({len(failing)} failed: {shown})"
+    return text
 
 
 def asset_line(store: TableStore, key: str) -> list[str]:

@@ -31,6 +31,7 @@ class Version:
     operation: str
     written_by: str  # the Dagster run id, "standalone", or "restore of version N"
     rows: int
+    partition: str | None = None  # the partition it wrote, for a partitioned table
 
 
 def table_key(project: Project, reference: str) -> str:
@@ -62,6 +63,7 @@ def history(store: TableStore, key: str, limit: int) -> list[Version]:
                 operation=commit.get("operation", "-"),
                 written_by=written_by(commit),
                 rows=int(rows),
+                partition=commit.get("polster_partition"),
             )
         )
     return versions
@@ -72,18 +74,22 @@ def count_rows(store: TableStore, key: str, version: int) -> int:
 
 
 def format_history(key: str, versions: list[Version]) -> str:
+    """The versions as a table; with a partition column when some wrote a partition."""
+    partitioned = any(entry.partition for entry in versions)
     rows = [
         (
             str(entry.version),
             f"{entry.written_at:%Y-%m-%d %H:%M:%S}",
             entry.operation,
+            *([entry.partition or "-"] if partitioned else []),
             f"{entry.rows:,}",
             entry.written_by,
         )
         for entry in versions
     ]
-    headers = ("version", "written at", "operation", "rows", "written by")
-    table = text_table(headers, rows, right={0, 3})
+    headers = ("version", "written at", "operation", *(["partition"] if partitioned else []))
+    headers += ("rows", "written by")
+    table = text_table(headers, rows, right={0, 4 if partitioned else 3})
     return f"{key}: {len(versions)} version(s), newest first\n\n{table}"
 
 
