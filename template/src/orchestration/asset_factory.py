@@ -39,7 +39,8 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
 
     A partitioned asset (PARTITIONS) gets Dagster time-window partitions; a run of a range
     of them (a backfill) is one run that writes, audits and publishes each partition on its
-    own, in order, and records each one's materialization as it is published.
+    own, in order. A partition refused by its checks fails the run there: the partitions
+    before it stay published (the failure says which), the ones after it are not written.
     """
     key = asset_key_of(compute)
     layer, _ = split_key(key)
@@ -60,9 +61,6 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     if partitioning is not None:
         settings["partitions_def"] = partitions_definition(partitioning)
         settings["backfill_policy"] = dg.BackfillPolicy.single_run()
-        # Each partition's materialization is recorded as it is published (not one at the
-        # end for the whole range), so a backfill that fails on day 5 keeps days 1 to 4.
-        settings["output_required"] = False
     if layer != "bronze":
         # Silver and gold follow their upstreams: they run once all of them are updated
         # and none of their blocking checks failed.
@@ -83,21 +81,31 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
             )
             return
         outcomes: dict[str, CheckOutcome] = {}  # per check: its first failure, else its last
+        published: list[str] = []
         for partition_key in context.partition_keys:
-            written, metadata = yield from write(context, store, date.fromisoformat(partition_key))
-            yield dg.AssetMaterialization(key, partition=partition_key, metadata=metadata)
+            partition = date.fromisoformat(partition_key)
+            written, metadata = yield from write(context, store, partition, published)
+            published.append(partition_key)
             for outcome in written.outcomes:
                 name = outcome.check.name
                 if name not in outcomes or outcomes[name].passed:
                     outcomes[name] = outcome
-        for outcome in outcomes.values():
-            yield check_result(key, layer, outcome)
+        if len(published) > 1:  # one materialization for the range: the table after it
+            metadata["partition"] = dg.MetadataValue.text(f"{published[0]}...{published[-1]}")
+        yield dg.MaterializeResult(
+            metadata=metadata,
+            check_results=[check_result(key, layer, outcome) for outcome in outcomes.values()],
+        )
 
     def write(
-        context: dg.AssetExecutionContext, store: TableStore, partition: date | None = None
+        context: dg.AssetExecutionContext,
+        store: TableStore,
+        partition: date | None = None,
+        published: list[str] | None = None,
     ) -> Generator[object, None, tuple[WrittenTable, dict[str, object]]]:
         """Materialize one partition (or the whole table); returns it and its metadata for
-        the UI. A refused write yields its checks' results, then fails the asset."""
+        the UI. A refused write yields its checks' results, then fails the asset (saying
+        which partitions of the run were `published` before it)."""
         # Bronze takes whatever the source sends: report how its columns changed.
         before = store.schema(key) if layer == "bronze" else None
         try:
@@ -105,7 +113,11 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         except AuditError as failed:
             for outcome in failed.outcomes:  # shown in the UI, failed ones included
                 yield check_result(key, layer, outcome)
-            raise dg.Failure(description=str(failed)) from None
+            before = ""
+            if published:
+                span = published[0] if len(published) == 1 else f"{published[0]}...{published[-1]}"
+                before = f" (this run published {span} before it)"
+            raise dg.Failure(description=f"{failed}{before}") from None
         for note in written.notes:
             context.log.warning(f"{key}: {note}")
         if written.fallback_reason:

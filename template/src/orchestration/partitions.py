@@ -58,7 +58,9 @@ def partitioned_schedules(
             name += f"_from_{partitioning.start:%Y%m%d}"
         job = dg.define_asset_job(name, selection=dg.AssetSelection.assets(*keys), tags=dict(tags))
         status = dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
-        schedules.append(dg.build_schedule_from_partitioned_job(job, default_status=status))
+        schedules.append(
+            dg.build_schedule_from_partitioned_job(job, name=name, default_status=status)
+        )
     return schedules
 
 
