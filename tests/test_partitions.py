@@ -21,6 +21,7 @@ from deltalake import DeltaTable
 from polars.testing import assert_frame_equal
 
 from tests.conftest import PYTHON, edit, make, polster, project_env, read_table, render_project, run
+from tests.readme_commands import section_commands
 
 READ_DAY = 'return pl.read_csv(PROJECT_ROOT / "incoming" / f"{partition}.csv")'
 GOLD_SUM = (
@@ -309,3 +310,34 @@ def test_add_asset_refuses_bad_partitions_in_one_line(project, variables, messag
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
     assert not (project / "src" / "core" / "bronze_other.py").exists()
+
+
+def test_the_readme_incremental_pipelines_commands_work(template_src, tmp_path):
+    project = render_project(template_src, tmp_path / "readme incremental")
+    readme = (project / "README.md").read_text()
+    commands = section_commands(readme, "Incremental pipelines")
+    assert "make run PARTITION_RANGE=2024-01-01...2024-01-31" in commands
+    data = project / "data"
+    for command in commands:
+        if command.startswith("make remove-asset"):  # the last one: look at the tables first
+            bronze = DeltaTable(str(data / "bronze" / "visits"))
+            writes = [c["polster_partition"] for c in bronze.history() if "polster_partition" in c]
+            # 31 days in one backfill, then day 3 twice (a run, the runner), day 4 on its own
+            assert sorted(writes) == sorted(
+                [f"2024-01-{day:02d}" for day in range(1, 32)] + ["2024-01-03"] * 2 + ["2024-01-04"]
+            )
+            assert read_table(data / "bronze" / "visits").height == 31 * 3
+            assert read_table(data / "silver" / "visits").height == 3  # ids 1-3, merged daily
+            gold = read_table(data / "gold" / "visits_per_day")
+            assert gold.height == 31
+        command = (
+            command.replace("python ", f"{PYTHON} ", 1) if command.startswith("python") else command
+        )
+        command = command.replace("make ", f"make PYTHON={PYTHON} ", 1)
+        result = run(["bash", "-c", command], project, check=False, env=project_env(project))
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+        if command.endswith("--status"):
+            assert "31 of " in result.stdout
+            assert "materialized" in result.stdout
+    assert not (data / "bronze" / "visits").exists()
+    assert not (project / "src" / "core" / "gold_visits_per_day.py").exists()
