@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import csv_to_gold, ingest, machine, pipelines, report, scaffolding
+from bench import csv_to_gold, incremental, ingest, machine, pipelines, report, scaffolding
 from bench.process import BenchError, summary
 from bench.project import REPO, child_env, render, snapshot_template
 
@@ -84,6 +84,11 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
         )
         user_project = render(template, work / "user-project" / "shop", "include_examples=false")
         user = csv_to_gold.csv_to_gold_figures(user_project, work / "user", env, csv_mib, repeat)
+        print("bench: one new day on a partitioned table of 10 and 300 days ...", file=sys.stderr)
+        incremental_project = render(template, work / "incremental-project" / "shop")
+        days = incremental.incremental_figures(
+            incremental_project, work / "incremental", env, repeat
+        )
     overhead = {
         "rows": pipelines.OVERHEAD_ROWS,
         **report.compare(overhead_samples, "run_polster", "bare_materialize"),
@@ -103,7 +108,8 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
         "overhead": overhead,
         "csv_to_gold": csv_pipeline,
         "read_only": commands,
-        "targets": report.targets(pipeline, overhead, csv_pipeline, commands),
+        "incremental": days,
+        "targets": report.targets(pipeline, overhead, csv_pipeline, commands, days),
         "csv_ingest": {
             "rows": ingested["rows"],
             "csv_mib": ingested["csv_mib"],

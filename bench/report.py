@@ -74,7 +74,7 @@ def _at_target_size(pipeline: list[dict]) -> dict:
 
 
 def targets(
-    pipeline: list[dict], overhead: dict, csv_to_gold: dict, read_only: dict
+    pipeline: list[dict], overhead: dict, csv_to_gold: dict, read_only: dict, incremental: dict
 ) -> list[dict[str, object]]:
     """Each target with the figure it is checked against; every one is at most a limit."""
     entry = _at_target_size(pipeline)
@@ -129,6 +129,13 @@ def targets(
             overhead["rows"],
             read_only["list_assets"]["seconds"],
             READ_ONLY_SECONDS,
+        ),
+        (
+            "one new day: table of "
+            f"{incremental['tables'][-1]['days']} days / of {incremental['tables'][0]['days']}",
+            incremental["rows_per_day"],
+            incremental["one_day_large_vs_small"],
+            1.5,
         ),
     ]
     return [
@@ -224,6 +231,19 @@ def markdown(results: dict) -> str:
         f"{user['plain_polars']['seconds']:.2f} s | "
         f"{user['plain_polars']['peak_rss_mib']:,.0f} MiB |",
         f"| `run_polster.py` / plain script | {user['ratio']:.2f}x | |",
+        "",
+        f"| Daily partitions ({results['incremental']['rows_per_day']:,} rows a day) | "
+        "one new day | rebuild of every day | rebuild / one day |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| table of {table['days']} days | {table['one_day_seconds']:.3f} s | "
+            f"{table['rebuild_seconds']:.3f} s | "
+            f"{table['rebuild_seconds'] / table['one_day_seconds']:.1f}x |"
+            for table in results["incremental"]["tables"]
+        ),
+        f"| one new day, {results['incremental']['tables'][-1]['days']} days / "
+        f"{results['incremental']['tables'][0]['days']} days | "
+        f"{results['incremental']['one_day_large_vs_small']:.2f}x | | |",
         "",
         "| Read-only command (after one run) | Wall time | Peak RSS |",
         "|---|---:|---:|",

@@ -32,6 +32,7 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
         "csv_ingest",
         "csv_to_gold",
         "read_only",
+        "incremental",
     }
     for comparison, names in [
         ("create_project", {"copier_copy", "create_dagster_project"}),
@@ -53,8 +54,15 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     assert set(entry["variants"]) == VARIANTS
     assert all(figures["rows_per_second"] > 0 for figures in entry["variants"].values())
     assert set(entry["ratios"]) == RATIOS
-    # One peak-RSS target at the largest size, seven ratio and time targets.
-    assert len(results["targets"]) == 8
+    # One peak-RSS target at the largest size, eight ratio and time targets.
+    assert len(results["targets"]) == 9
+    incremental = results["incremental"]
+    assert [table["days"] for table in incremental["tables"]] == [2, 5]
+    for table in incremental["tables"]:
+        assert table["one_day_seconds"] > 0
+        assert table["rebuild_seconds"] > 0
+        assert len(table["one_day_runs"]) == 3
+    assert incremental["one_day_large_vs_small"] > 0
     assert results["csv_to_gold"]["rows"] > 0
     for name in ("status", "list_assets"):
         assert results["read_only"][name]["seconds"] > 0

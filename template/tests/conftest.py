@@ -6,6 +6,8 @@ import dagster as dg
 import pytest
 
 from core.storage import TableStore
+from orchestration.partitions import partitionings
+from orchestration.run_plan import plan_runs
 
 
 @pytest.fixture
@@ -16,7 +18,7 @@ def store(tmp_path):
 
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory):
-    """Every asset materialized once by Dagster, in process: (its store, the run's result)."""
+    """Every asset materialized once by Dagster, in process: (its store, the runs' results)."""
     # Imported here, so that broken layer rules fail these tests, not the whole collection.
     from orchestration.definitions import build_definitions
 
@@ -32,9 +34,22 @@ def pipeline(tmp_path_factory):
     if not selected:
         pytest.skip("the project has no assets that run without a real source")
     job = definitions.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(asset_selection=sorted(selected))
-    assert result.success
-    return store, result
+    # Partitioned assets write their newest complete partition, as `make run` does.
+    keys = [key.to_user_string() for key in selected]
+    results = []
+    for planned in plan_runs(keys, keys, partitionings(definitions)):
+        tags = {}
+        if planned.partitions is not None:
+            first, last = (day.isoformat() for day in planned.partitions)
+            tags = {
+                "dagster/asset_partition_range_start": first,
+                "dagster/asset_partition_range_end": last,
+            }
+        assets = [dg.AssetKey(key) for key in planned.assets]
+        result = job.execute_in_process(asset_selection=assets, tags=tags)
+        assert result.success
+        results.append(result)
+    return store, results
 
 
 def reads_a_source(key: dg.AssetKey) -> bool:

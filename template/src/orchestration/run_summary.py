@@ -137,12 +137,21 @@ def notes_of(asset: AssetSummary) -> list[str]:
     return [*(str(failure) for failure in asset.checks_failed), *asset.notes]
 
 
+def partitioned(summary: RunSummary) -> bool:
+    """Whether the run wrote partitions (its tables then have a partitions column)."""
+    return any(asset.partitions_planned for asset in summary.assets)
+
+
+def headers_of(summary: RunSummary) -> list[str]:
+    return HEADERS if partitioned(summary) else [name for name in HEADERS if name != "partitions"]
+
+
 def rows_of(summary: RunSummary) -> list[list[str]]:
     return [
         [
             asset.asset,
             asset.status,
-            asset.partitions_text,
+            *([asset.partitions_text] if partitioned(summary) else []),
             _count(asset.rows_written),
             _count(asset.rows_rejected),
             asset.checks,
@@ -157,7 +166,8 @@ HEADERS = ["asset", "status", "partitions", "rows written", "rows rejected", "ch
 
 def text_table(summary: RunSummary) -> str:
     """The summary as aligned columns for the terminal, notes underneath."""
-    lines = [aligned(HEADERS, rows_of(summary), right={3, 4})]
+    right = {3, 4} if partitioned(summary) else {2, 3}
+    lines = [aligned(headers_of(summary), rows_of(summary), right=right)]
     lines += [f"  {asset.asset}: {note}" for asset in summary.assets for note in notes_of(asset)]
     roots = {asset.table.rsplit("/", 2)[0] for asset in summary.assets if asset.table}
     lines += [f"Tables in {root}" for root in sorted(roots)]
@@ -173,8 +183,8 @@ def markdown(summary: RunSummary) -> str:
         "",
         f"The run {outcome}{where}.",
         "",
-        "| " + " | ".join(HEADERS) + " |",
-        "|" + "---|" * len(HEADERS),
+        "| " + " | ".join(headers_of(summary)) + " |",
+        "|" + "---|" * len(headers_of(summary)),
         *("| " + " | ".join(row) + " |" for row in rows_of(summary)),
     ]
     notes = [f"- **{asset.asset}**: {note}" for asset in summary.assets for note in notes_of(asset)]
