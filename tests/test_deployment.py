@@ -126,6 +126,7 @@ def test_the_instance_config_is_dagsters_schema(projects):
             "username": {"env": "DAGSTER_POSTGRES_USER"},
             "password": {"env": "DAGSTER_POSTGRES_PASSWORD"},
             "db_name": {"env": "DAGSTER_POSTGRES_DB"},
+            "scheme": "postgresql+psycopg2",
         }
     assert instance["run_coordinator"]["class"] == "QueuedRunCoordinator"
     assert instance["run_coordinator"]["config"]["max_concurrent_runs"] == 4
@@ -235,6 +236,7 @@ def test_the_helm_values_have_what_the_chart_needs(projects):
     assert values["runLauncher"]["type"] == "K8sRunLauncher"
     assert values["postgresql"]["enabled"] is False
     assert values["postgresql"]["postgresqlHost"]
+    assert values["postgresql"]["postgresqlScheme"] == "postgresql+psycopg2"
     assert values["generatePostgresqlPasswordSecret"] is False
     assert values["global"]["postgresqlSecretName"] == "dagster-postgresql-secret"
     coordinator = values["dagsterDaemon"]["runCoordinator"]
@@ -378,7 +380,7 @@ def graphql(port: int, query: str, **variables: object) -> dict:
 
 def start(command: list[str], project: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("w") as output:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             command,
             cwd=project,
             env=env,
@@ -386,6 +388,12 @@ def start(command: list[str], project: Path, env: dict[str, str], log: Path) -> 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    process.log = log  # type: ignore[attr-defined]  # its output, for a failure's message
+    return process
+
+
+def output_of(process: subprocess.Popen) -> str:
+    return process.log.read_text(errors="replace")[-3000:]  # type: ignore[attr-defined]
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -408,7 +416,9 @@ def wait_until(condition, timeout: float, what: str, processes: dict[str, subpro
                 return result
         for name, process in processes.items():
             if process.poll() is not None:
-                pytest.fail(f"{name} exited ({process.returncode}) before {what}")
+                pytest.fail(
+                    f"{name} exited ({process.returncode}) before {what}:\n{output_of(process)}"
+                )
         time.sleep(1)
     pytest.fail(f"no {what} within {timeout}s")
 
@@ -513,7 +523,7 @@ def test_a_queued_run_is_launched_by_the_daemon_and_recorded_in_postgres(
             return status if status in {"SUCCESS", "FAILURE", "CANCELED"} else None
 
         status = wait_until(finished, RUN_TIMEOUT, "finished run", processes)
-        assert status == "SUCCESS", (tmp_path / "code_server.log").read_text()[-3000:]
+        assert status == "SUCCESS", output_of(processes["code server"])
         wait_until(
             lambda: {"SCHEDULE", "SENSOR"} <= tick_types(postgres, database),
             RUN_TIMEOUT,
