@@ -167,6 +167,16 @@ def adls_base_path_error(base_path: str) -> str:
     return f"'{base_path}' is not a folder path: use a relative path such as my_pipeline/data."
 
 
+def deployment_error(deployment: str, storage_backend: str) -> str:
+    """Empty when the deployment can reach the tables, else why not and the fix."""
+    if deployment == "kubernetes" and storage_backend == "local":
+        return (
+            "deployment=kubernetes runs each asset in its own pod, which cannot share a "
+            "local data/ folder: answer storage_backend=adls (or deployment=docker)."
+        )
+    return ""
+
+
 @lru_cache(maxsize=64)  # the hook runs once per rendered file: ask git once per render
 def _git(*args: str, cwd: Path | None = None) -> str | None:
     """Output of a git command, or None when git is missing or the command fails."""
@@ -208,6 +218,7 @@ class PolsterFilters(Extension):
             adls_account_error=adls_account_error,
             adls_container_error=adls_container_error,
             adls_base_path_error=adls_base_path_error,
+            deployment_error=deployment_error,
         )
 
 

@@ -138,6 +138,7 @@ def test_answers_file_records_the_template_and_only_the_questions(render, templa
         "ci_platform",
         "include_examples",
         "alerts",
+        "deployment",
         "setup_environment",
         "init_git",
     }

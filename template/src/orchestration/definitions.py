@@ -13,6 +13,7 @@ import dagster as dg
 from core.paths import PROJECT_ROOT
 from core.settings import get_settings
 from core.storage import TableStore, store_from_settings
+from medallion.errors import PolsterError
 from medallion.layers import check_graph, layer_of
 from orchestration.alerts import failure_alert_sensor
 from orchestration.asset_factory import TABLE_STORE
@@ -34,6 +35,21 @@ def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
             deps = (dep.asset_key.to_user_string() for dep in asset.deps)
             graph[asset.key.to_user_string()] = sorted(deps)
     return graph
+
+
+def run_executor(executor: str) -> dg.ExecutorDefinition | None:
+    """The executor POLSTER_EXECUTOR names; None keeps Dagster's default (multiprocess)."""
+    if executor != "k8s":
+        return None
+    try:  # only projects rendered with deployment=kubernetes depend on dagster-k8s
+        from dagster_k8s import k8s_job_executor
+    except ImportError:
+        msg = (
+            "POLSTER_EXECUTOR=k8s needs dagster-k8s: add it to pyproject.toml "
+            '(`make update VCS_REF=:current: DATA="deployment=kubernetes"` does) and run make setup'
+        )
+        raise PolsterError(msg) from None
+    return k8s_job_executor
 
 
 def build_definitions(store: TableStore | None = None) -> dg.Definitions:
@@ -81,6 +97,9 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     if settings.alerts != "none":  # in every environment: a failure is news anywhere
         sensors.append(failure_alert_sensor(settings))
     pipeline = dg.Definitions(
+        # In Kubernetes (POLSTER_EXECUTOR=k8s, set by deploy/helm/values.yaml) each asset
+        # runs in its own pod; elsewhere Dagster's default executor.
+        executor=run_executor(settings.executor),
         schedules=schedules,
         # Bronze assets fed by a landing folder also run when new files land there.
         sensors=sensors,
