@@ -320,15 +320,17 @@ def test_every_deploying_command_is_run_or_validated(projects, kind):
 
 def test_the_rendered_projects_are_clean_and_their_tests_pass(projects):
     for kind in ("docker", "kubernetes"):
-        project = projects[kind]
-        run([PYTHON, "-m", "ruff", "check", "."], project)
-        run([PYTHON, "-m", "ruff", "format", "--check", "."], project)
-        tests = run(
-            [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
-            project,
-            env=project_env(project),
-        )
-        assert re.search(r"^\d+ passed", tests.stdout, re.MULTILINE), tests.stdout
+        run([PYTHON, "-m", "ruff", "check", "."], projects[kind])
+        run([PYTHON, "-m", "ruff", "format", "--check", "."], projects[kind])
+    # One run of the project's own tests (kubernetes: its settings and executor differ the
+    # most); the docker render's pipeline runs for real in the PostgreSQL test below.
+    project = projects["kubernetes"]
+    tests = run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
+        project,
+        env=project_env(project),
+    )
+    assert re.search(r"^\d+ passed", tests.stdout, re.MULTILINE), tests.stdout
 
 
 def test_reanswering_switches_the_deployment(releases, tmp_path):
