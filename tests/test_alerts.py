@@ -187,15 +187,15 @@ def test_the_readme_alerts_commands_work(project, receiver):
     assert message["run_id"] == "test-alert"
 
 
-def wait_for(condition, timeout: float, what: str, daemon: subprocess.Popen) -> None:
+def wait_for(condition, timeout: float, what: str, daemon: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         if daemon.poll() is not None:
-            pytest.fail(f"dagster-daemon exited before {what}: {daemon.stdout.read()}")
+            pytest.fail(f"dagster-daemon exited before {what}: {log.read_text()[-4000:]}")
         time.sleep(2)
-    pytest.fail(f"no {what} within {timeout}s")
+    pytest.fail(f"no {what} within {timeout}s; the daemon's log ends:\n{log.read_text()[-4000:]}")
 
 
 def sensor_ticks(env: dict[str, str]) -> int:
@@ -222,34 +222,43 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = alert_env(project, httpserver.url_for(HOOK), **FAILING)
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    # Create the instance's storage before the daemon starts: on a fresh DAGSTER_HOME the
+    # daemon and its code server both create the SQLite run storage at once, and when both
+    # stamp its schema version the instance stays unreadable (a Dagster race; a slow, cold
+    # machine hits it). A user who has run the pipeline once already has this storage.
+    assert sensor_ticks(env) == 0
+    # The daemon logs to a file: a pipe nobody reads fills up and stalls it.
+    log = tmp_path / "daemon.log"
+    with log.open("w") as output:
+        daemon = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+            cwd=project,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         # A run status sensor reports runs that end after its first tick.
-        wait_for(lambda: sensor_ticks(env) > 0, DAEMON_TIMEOUT, "sensor tick", daemon)
+        wait_for(lambda: sensor_ticks(env) > 0, DAEMON_TIMEOUT, "sensor tick", daemon, log)
         # Launched as the UI launches a run: through the workspace and the run launcher.
         launch = ["dagster", "job", "launch", "-w", "workspace.yaml", "-j", "__ASSET_JOB"]
         run([str(BIN / launch[0]), *launch[1:]], project, env=env)
-        wait_for(lambda: len(httpserver.log) > 0, DAEMON_TIMEOUT, "alert", daemon)
+        wait_for(lambda: len(httpserver.log) > 0, DAEMON_TIMEOUT, "alert", daemon, log)
         # A run_polster.py run next to the daemon: it alerts itself, the sensor skips it.
         assert run_polster(project, env).returncode == 1
         ticks = sensor_ticks(env)
-        wait_for(lambda: sensor_ticks(env) >= ticks + 2, DAEMON_TIMEOUT, "two more ticks", daemon)
+        wait_for(
+            lambda: sensor_ticks(env) >= ticks + 2, DAEMON_TIMEOUT, "two more ticks", daemon, log
+        )
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(daemon.pid, signal.SIGTERM)
         try:
-            daemon.communicate(timeout=60)
+            daemon.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.communicate()
+            daemon.wait()
     first, second = messages(httpserver)
     assert first["failed"] == ["bronze_example"]
     assert first["error"].startswith("bronze_example was not published")
