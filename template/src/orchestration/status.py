@@ -26,7 +26,7 @@ from core.paths import PROJECT_ROOT
 from core.storage import StorageError, TableStore, default_store
 from medallion.layers import LAYERS, by_layer
 from medallion.layout import ASSETS_DIR, NO_ASSETS_YET, key_of_wrapper, wrapper_pattern
-from medallion.partitions import Partitioning, last_complete, parse_partitioning
+from medallion.partitions import Partitioning, last_complete
 from orchestration.text_table import text_table
 
 HEADERS = ["asset", "last materialized", "rows", "run"]
@@ -37,7 +37,7 @@ def quick_status(dagster_home: Path) -> bool:
     """Print the status without Dagster if that gives the same answer; False if it cannot."""
     keys = wrapper_keys(PROJECT_ROOT / ASSETS_DIR)
     last = last_run_line(dagster_home / "history" / "runs.db")
-    if keys is None or last is None or any(declared_partitioning(key) for key in keys):
+    if keys is None or last is None or any(map(is_partitioned, keys)):
         return False
     print_asset_lines(keys)
     if last:
@@ -45,17 +45,14 @@ def quick_status(dagster_home: Path) -> bool:
     return True
 
 
-def declared_partitioning(key: str) -> Partitioning | None:
-    """The PARTITIONS its core module declares, read without Dagster; None if it declares
-    none (or does not import: the definitions will say why)."""
+def is_partitioned(key: str) -> bool:
+    """Whether its core module declares PARTITIONS, read without Dagster (False if it does
+    not import: the definitions will say why)."""
     try:
         module = importlib.import_module(f"core.{key}")
     except Exception:
-        return None
-    if getattr(module, "PARTITIONS", None) is None:
-        return None
-    where = f"src/core/{key}.py"
-    return parse_partitioning(module.PARTITIONS, getattr(module, "PARTITIONS_START", None), where)
+        return False
+    return getattr(module, "PARTITIONS", None) is not None
 
 
 def print_asset_lines(
