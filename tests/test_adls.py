@@ -238,3 +238,34 @@ def test_unreachable_adls_fails_clearly_or_falls_back_when_asked(own_project, tm
         in event.asset_materialization.metadata["storage_fallback"].value
     )
     assert ACCOUNT_KEY not in result.stderr + result.stdout
+
+
+def test_a_partition_rewrite_on_adls_replaces_only_that_partition(own_project, azurite):
+    project = own_project
+    base_path = "partitions_test/data"
+    env = adls_env(project, azurite, ADLS_BASE_PATH=base_path)
+    add_asset = [PYTHON, "-m", "polster", "add-asset", "--layer", "bronze", "--name", "visits"]
+    run([*add_asset, "--partitions", "daily", "--start", "2024-01-01"], project, env=env)
+    for day in ("2024-01-01", "2024-01-02"):
+        run_polster(project, env, "--asset", "bronze_visits", "--partition", day)
+    uri = table_uri("bronze_visits", base_path)
+
+    def files_of(day: str) -> list[str]:
+        table = DeltaTable(uri, storage_options=options(azurite))
+        return sorted(table.file_uris([("partition_date", "=", day)]))
+
+    day_two = files_of("2024-01-02")
+    run_polster(project, env, "--asset", "bronze_visits", "--partition", "2024-01-01")
+
+    table = DeltaTable(uri, storage_options=options(azurite))
+    assert table.metadata().partition_columns == ["partition_date"]
+    assert table.version() == 2
+    assert table.history(1)[0]["polster_partition"] == "2024-01-01"
+    frame = pl.scan_delta(table, storage_options=options(azurite)).collect()
+    days = frame.group_by("partition_date").len().sort("partition_date")
+    assert [(day.isoformat(), rows) for day, rows in days.rows()] == [
+        ("2024-01-01", 3),
+        ("2024-01-02", 3),
+    ]
+    assert files_of("2024-01-02") == day_two  # day 2's file is the one its own run wrote
+    assert all("/partition_date=2024-01-02/" in file for file in day_two)
