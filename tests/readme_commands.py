@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 BASH_BLOCK = re.compile(r"```bash\n(.*?)```", re.DOTALL)
@@ -11,6 +12,15 @@ INLINE_CODE = re.compile(r"`([^`\n]+)`")
 INLINE_COMMAND = re.compile(
     r"^(make [a-z-]+|python run_polster\.py.*|dagster dev|dg (check|list|launch) .+|uv sync)$"
 )
+# Sections whose commands their own module runs, in a project rendered with the answers
+# they need: the user-path test leaves their bash blocks to them.
+SECTIONS_TESTED_ON_THEIR_OWN = {
+    "Sources": "test_sources.py",
+    "Incremental pipelines": "test_partitions.py",
+    "Environments": "test_environments.py",
+    "Alerts": "test_alerts.py",
+    "Deploying": "test_deployment.py",
+}
 # Commands that start a server and run until stopped.
 SERVER_COMMAND = re.compile(r"--ui\b|^make ui$|^dagster dev$|^dg dev$")
 
@@ -28,8 +38,12 @@ def block_commands(readme: str) -> list[str]:
 
 def section_commands(readme: str, heading: str) -> list[str]:
     """The bash-block commands of one `## heading` section of a README."""
-    section = readme.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
-    return block_commands(section)
+    return block_commands(section_of(readme, heading))
+
+
+def section_of(readme: str, heading: str) -> str:
+    """One `## heading` section of a README, up to the next `## ` heading."""
+    return readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
 
 
 def inline_commands(readme: str) -> list[str]:
@@ -38,10 +52,14 @@ def inline_commands(readme: str) -> list[str]:
     return [span for span in dict.fromkeys(spans) if INLINE_COMMAND.match(span)]
 
 
-def all_commands(readme_path: Path) -> list[str]:
-    """Every command a README shows, bash blocks first, each once."""
+def all_commands(readme_path: Path, skip_sections: Iterable[str] = ()) -> list[str]:
+    """Every command a README shows, bash blocks first, each once; the bash blocks of
+    `skip_sections` left out (their inline commands stay)."""
     readme = readme_path.read_text()
-    return list(dict.fromkeys([*block_commands(readme), *inline_commands(readme)]))
+    blocks = readme
+    for heading in skip_sections:
+        blocks = blocks.replace(section_of(readme, heading), "")
+    return list(dict.fromkeys([*block_commands(blocks), *inline_commands(readme)]))
 
 
 def is_server(command: str) -> bool:

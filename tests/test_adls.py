@@ -251,8 +251,8 @@ def test_a_partition_rewrite_on_adls_replaces_only_that_partition(own_project, a
     uri = table_uri("bronze_visits", base_path)
 
     def files_of(day: str) -> list[str]:
-        table = DeltaTable(uri, storage_options=options(azurite))
-        return sorted(table.file_uris([("partition_date", "=", day)]))
+        files = DeltaTable(uri, storage_options=options(azurite)).file_uris()
+        return sorted(file for file in files if f"/partition_date={day}/" in file)
 
     day_two = files_of("2024-01-02")
     run_polster(project, env, "--asset", "bronze_visits", "--partition", "2024-01-01")
@@ -267,5 +267,5 @@ def test_a_partition_rewrite_on_adls_replaces_only_that_partition(own_project, a
         ("2024-01-01", 3),
         ("2024-01-02", 3),
     ]
+    assert day_two
     assert files_of("2024-01-02") == day_two  # day 2's file is the one its own run wrote
-    assert all("/partition_date=2024-01-02/" in file for file in day_two)

@@ -1,5 +1,7 @@
 """The real user path: `copier copy` with its tasks, then every command the README shows.
 
+The bash blocks of the sections that a module of their own runs in a project rendered with
+the answers they need (Sources, Incremental pipelines, ...) are left to that module.
 Slow on purpose (a real `uv sync`, real Dagster UIs): it is the test a new user would run.
 """
 
@@ -18,7 +20,7 @@ import pytest
 
 from tests.conftest import GENERATED_TESTS, git, isolated_env, read_table, run
 from tests.osv_server import osv_server
-from tests.readme_commands import all_commands, is_server, port_of
+from tests.readme_commands import SECTIONS_TESTED_ON_THEIR_OWN, all_commands, is_server, port_of
 from tests.test_audit import locked_version
 
 # What the Dagster UI must report: the code location loaded, schedule and sensor running.
@@ -110,7 +112,7 @@ def osv():
 
 
 def test_every_readme_command_works(project, osv):
-    commands = all_commands(project / "README.md")
+    commands = all_commands(project / "README.md", skip_sections=SECTIONS_TESTED_ON_THEIR_OWN)
     assert "python src/core/silver_example.py" in commands
     assert "dagster dev" in commands
 
