@@ -474,10 +474,12 @@ class TableStore:
                 if current is None and write_mode.merge_delete:  # a first merge: nothing to delete
                     parts[key] = _without_deleted(parts[key], write_mode.merge_delete)
         folder = None  # where in the table's folder the files go
+        partition_values: dict[str, str] = {}  # the Delta partition the files belong to
         if partition is not None and write_mode.mode == "merge":  # the column is a column
             parts = {part: _in_partition(frame, partition) for part, frame in parts.items()}
         elif partition is not None:  # a Delta partition: its rows are replaced
             mode, folder = "partition", publish.partition_folder(PARTITION_COLUMN, partition)
+            partition_values = {PARTITION_COLUMN: partition.isoformat()}
             for part in parts:
                 self._check_partitioned(part)
         names = {part: publish.data_file_name(write_id, folder=folder) for part in parts}
@@ -487,7 +489,9 @@ class TableStore:
         try:
             crash_point(key, "before-files")
             for part, frame in parts.items():
-                staged[part] = self._stage_source(part, frame, names[part], output, partition)
+                staged[part] = self._stage_source(
+                    part, frame, names[part], output, partition_values
+                )
             kept = staged[key]
             published, total = self._scan(kept.uri), kept.rows
             if write_mode.mode == "merge":
@@ -635,14 +639,11 @@ class TableStore:
         return batch.frame, "append", table, batch.files
 
     def _stage_source(
-        self, key: str, frame: Frame, name: str, output: Output, partition: date | None
+        self, key: str, frame: Frame, name: str, output: Output, partition_values: dict[str, str]
     ) -> publish.StagedFile:
         """Stage `frame`; a landed file that cannot be read is named in one line."""
         try:
-            staged = self._stage(key, frame, name)
-            if partition is None or "/" not in name:
-                return staged
-            return replace(staged, partition_values={PARTITION_COLUMN: partition.isoformat()})
+            return self._stage(key, frame, name, partition_values)
         except (pl.exceptions.PolarsError, DeltaError) as error:
             if not isinstance(output, Landing):
                 raise
@@ -660,8 +661,11 @@ class TableStore:
             schema=rows.collect_schema(),
         )
 
-    def _stage(self, key: str, frame: Frame, name: str) -> publish.StagedFile:
-        """Stream `frame` into a new data file in the table's folder; no version sees it yet."""
+    def _stage(
+        self, key: str, frame: Frame, name: str, partition_values: dict[str, str]
+    ) -> publish.StagedFile:
+        """Stream `frame` into a new data file in the table's folder (of the Delta partition
+        `partition_values` names, if any); no version sees it yet."""
         lazy = frame.lazy()
         schema = lazy.collect_schema()
         if not schema:
@@ -685,7 +689,9 @@ class TableStore:
         lazy.sink_parquet(uri, storage_options=self._polars_options)
         rows, stats = publish.file_statistics(self._scan(uri), schema)
         size, modified_ms = self._file_info(uri)
-        return publish.StagedFile(name, uri, size, modified_ms, rows, schema, stats)
+        return publish.StagedFile(
+            name, uri, size, modified_ms, rows, schema, stats, partition_values
+        )
 
     def _make_writable_folder(self, key: str, folder: Path) -> None:
         try:

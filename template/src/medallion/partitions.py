@@ -49,6 +49,11 @@ class Partitioning:
         return f"{self.cadence} from {self.start.isoformat()}"
 
 
+def partition_span(first: date | str, last: date | str) -> str:
+    """A partition, or a range of them in Dagster's notation: `2024-01-01...2024-01-31`."""
+    return str(first) if first == last else f"{first}{RANGE_SEPARATOR}{last}"
+
+
 def window_start(cadence: str, day: date) -> date:
     """The first day of the window of `cadence` that holds `day`."""
     if cadence == "daily":

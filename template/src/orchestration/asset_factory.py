@@ -18,6 +18,7 @@ from medallion.declaration import (
     write_mode_of,
 )
 from medallion.layers import split_key
+from medallion.partitions import partition_span
 from medallion.quality import CheckOutcome, schema_drift
 from orchestration.checks import check_result, check_specs
 from orchestration.io_manager import table_metadata
@@ -91,7 +92,8 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
                 if name not in outcomes or outcomes[name].passed:
                     outcomes[name] = outcome
         if len(published) > 1:  # one materialization for the range: the table after it
-            metadata["partition"] = dg.MetadataValue.text(f"{published[0]}...{published[-1]}")
+            span = partition_span(published[0], published[-1])
+            metadata["partition"] = dg.MetadataValue.text(span)
         yield dg.MaterializeResult(
             metadata=metadata,
             check_results=[check_result(key, layer, outcome) for outcome in outcomes.values()],
@@ -115,7 +117,7 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
                 yield check_result(key, layer, outcome)
             before = ""
             if published:
-                span = published[0] if len(published) == 1 else f"{published[0]}...{published[-1]}"
+                span = partition_span(published[0], published[-1])
                 before = f" (this run published {span} before it)"
             raise dg.Failure(description=f"{failed}{before}") from None
         for note in written.notes:

@@ -16,6 +16,7 @@ from typing import Any
 
 import dagster as dg
 
+from medallion.partitions import partition_span
 from orchestration.text_table import text_table as aligned
 
 
@@ -53,8 +54,10 @@ class AssetSummary:
         written = len(self.partitions)
         if written == self.partitions_planned == 1:
             return self.partitions[0]
-        span = f" ({self.partitions[0]}...{self.partitions[-1]})" if written > 1 else ""
-        return f"{written} of {self.partitions_planned}{span}"
+        if written < 2:
+            return f"{written} of {self.partitions_planned}"
+        span = partition_span(self.partitions[0], self.partitions[-1])
+        return f"{written} of {self.partitions_planned} ({span})"
 
     @property
     def blocked(self) -> bool:
@@ -147,11 +150,12 @@ def headers_of(summary: RunSummary) -> list[str]:
 
 
 def rows_of(summary: RunSummary) -> list[list[str]]:
+    with_partitions = partitioned(summary)
     return [
         [
             asset.asset,
             asset.status,
-            *([asset.partitions_text] if partitioned(summary) else []),
+            *([asset.partitions_text] if with_partitions else []),
             _count(asset.rows_written),
             _count(asset.rows_rejected),
             asset.checks,
@@ -178,13 +182,14 @@ def markdown(summary: RunSummary) -> str:
     """The summary as a Markdown report."""
     outcome = "succeeded" if summary.success else "failed"
     where = f" in the {summary.environment} environment" if summary.environment else ""
+    headers = headers_of(summary)
     lines = [
         f"# Run {summary.run_id}",
         "",
         f"The run {outcome}{where}.",
         "",
-        "| " + " | ".join(headers_of(summary)) + " |",
-        "|" + "---|" * len(headers_of(summary)),
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
         *("| " + " | ".join(row) + " |" for row in rows_of(summary)),
     ]
     notes = [f"- **{asset.asset}**: {note}" for asset in summary.assets for note in notes_of(asset)]

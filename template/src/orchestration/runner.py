@@ -51,6 +51,7 @@ from medallion.errors import PolsterError
 from medallion.failures import code_location, describe, first_line
 from medallion.layers import by_layer, split_key
 from medallion.layout import NO_ASSETS_YET
+from medallion.partitions import partition_span
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -227,8 +228,9 @@ def run_planned(
     outcome = "succeeded" if result.success else "FAILED"
     partitions = ""
     if planned.partitions is not None:
-        first, last = (day.isoformat() for day in planned.partitions)
-        partitions = f", partition {first}" if first == last else f", partitions {first}...{last}"
+        first, last = planned.partitions
+        word = "partition" if first == last else "partitions"
+        partitions = f", {word} {partition_span(first, last)}"
     print(
         f"Run {result.run_id[:8]} ({environment}{partitions}) {outcome} in {elapsed:.1f}s "
         f"({executor} executor):"
