@@ -3,7 +3,7 @@
     python incremental_day.py DATA_DIR DAYS ROWS_PER_DAY REPEAT
 
 Run inside a rendered project (PYTHONPATH=src): both go through the project's own write
-path (core.storage: write, audit, publish). The partitioned table is filled with DAYS
+path (polster.core.storage: write, audit, publish). The partitioned table is filled with DAYS
 daily partitions first; then each of REPEAT new days is written and timed on its own, and
 the same DAYS days are rebuilt as one unpartitioned overwrite. Prints the figures as JSON.
 """
@@ -15,7 +15,7 @@ import time
 from datetime import date, timedelta
 
 import polars as pl
-from core.storage import TableStore
+from polster.core.storage import TableStore
 
 FIRST_DAY = date(2024, 1, 1)
 

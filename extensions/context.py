@@ -37,6 +37,7 @@ RESERVED_NAMES = frozenset(
         "orchestration",
         "polars",
         "polster",
+        "polster-runtime",
         "pre-commit",
         "pre-commit-hooks",
         "pytest",
@@ -192,6 +193,32 @@ def _git(*args: str, cwd: Path | None = None) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+# Copier's shorthands for hosted repositories, as the URLs uv can clone.
+GIT_SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+
+
+def runtime_source(template: str, commit: str | None) -> str:
+    """Where a project's `uv sync` gets the Polster runtime, as a TOML inline table.
+
+    The runtime lives in the template repository (`runtime/`), so the project takes it
+    from the same place at the same commit: a render installs exactly the runtime of the
+    template version that rendered it. A template that is not a git repository (a plain
+    folder) gives its folder instead.
+    """
+    if not commit:
+        folder = Path(template).expanduser().resolve() / "runtime"
+        return f"{{ path = {toml_string(folder.as_posix())} }}"
+    for shorthand, prefix in GIT_SHORTHANDS.items():
+        if template.startswith(shorthand):
+            template = prefix + template.removeprefix(shorthand)
+    if "://" not in template and not template.startswith("git@"):
+        template = Path(template).expanduser().resolve().as_uri()
+    return (
+        f"{{ git = {toml_string(template)}, rev = {toml_string(commit)}, "
+        'subdirectory = "runtime" }'
+    )
+
+
 def inside_git_repository(path: Path) -> bool:
     """Whether the path belongs to an existing git work tree (and is not ignored by it)."""
     existing = next((p for p in (path, *path.parents) if p.is_dir()), None)
@@ -234,3 +261,6 @@ class ContextUpdater(ContextHook):
         context["git_user_email"] = _git("config", "user.email") or PLACEHOLDER_EMAIL
         context["destination_in_git"] = inside_git_repository(destination)
         context["uv_available"] = shutil.which("uv") is not None
+        context["runtime_source"] = runtime_source(
+            str(context.get("_src_path") or ""), context["_copier_conf"].get("vcs_ref_hash")
+        )

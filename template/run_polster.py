@@ -5,12 +5,13 @@
     python run_polster.py --ui        materialize, then open the UI on 127.0.0.1:3000
     python run_polster.py --help      every option
 
-The logic lives in src/orchestration/runner.py; this file is the entry point.
+The logic lives in the polster runtime (polster.orchestration.run_polster); this file is
+the entry point.
 """
 
 import sys
 
-from orchestration.runner import main
+from polster.orchestration import run_polster
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_polster())

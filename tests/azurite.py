@@ -19,6 +19,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests.ports import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 
 ACCOUNT = "devstoreaccount1"
@@ -29,12 +31,6 @@ ACCOUNT_KEY = (
 AZURITE_BLOB = REPO / "node_modules" / ".bin" / "azurite-blob"
 BLOB = re.compile(rb"<Blob>.*?</Blob>", re.DOTALL)
 NAME = re.compile(rb"<Name>(.*?)</Name>")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float = 30) -> None:

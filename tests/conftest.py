@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -35,9 +36,32 @@ GIT_IDENTITY = {
 }
 
 Render = Callable[..., Path]
-# What a rendered project's own `pytest` reports (no assets: the pipeline tests skip).
-GENERATED_TESTS = "67 passed"
-GENERATED_TESTS_WITHOUT_EXAMPLES = "56 passed, 4 skipped"
+# Tests every rendered project's own suite runs (tests/test_layer_rules.py), and those of the
+# example assets; Polster or the user may add more, so only failures and these are checked.
+GENERATED_TESTS = (
+    "test_layer_rules.py::test_assets_follow_the_layer_rules",
+    "test_layer_rules.py::test_each_asset_is_grouped_by_its_layer",
+    "test_layer_rules.py::test_core_modules_run_without_dagster",
+    "test_layer_rules.py::test_definitions_load",
+)
+EXAMPLE_TESTS = (
+    "test_pipeline.py::test_every_asset_is_materialized_with_its_metadata",
+    "test_pipeline.py::test_each_table_records_the_run_that_wrote_it",
+    "assets/test_silver_example.py::",
+    "assets/test_gold_example.py::",
+)
+
+
+def assert_generated_suite_passed(output: str, examples: bool = True) -> None:
+    """A rendered project's own pytest run (with -rA, see isolated_env) failed nothing and
+    ran the tests every project has (and the examples' tests, with examples)."""
+    summary = output.strip().splitlines()[-1]
+    assert " passed" in summary, output
+    assert not re.search(r"\b(failed|error|errors)\b", summary), output
+    for test in (*GENERATED_TESTS, *(EXAMPLE_TESTS if examples else ())):
+        assert re.search(rf"^PASSED tests/{re.escape(test)}", output, re.MULTILINE), (
+            f"{test} did not pass:\n{output}"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -107,6 +131,14 @@ def render(template_src: Path, tmp_path: Path) -> Render:
     return _render
 
 
+def without_dagster_telemetry(project: Path) -> Path:
+    """`project`, with Dagster's telemetry off in its `.dagster/`: the first-run banner
+    Dagster prints on stderr is not ours to test."""
+    (project / ".dagster").mkdir(exist_ok=True)
+    (project / ".dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return project
+
+
 def isolated_env(project: Path, **overrides: str) -> dict[str, str]:
     """This process's environment for running commands in a rendered project.
 
@@ -117,12 +149,48 @@ def isolated_env(project: Path, **overrides: str) -> dict[str, str]:
     temp_root = project.parent / f"{project.name}-pytest-temp"
     temp_root.mkdir(exist_ok=True)
     env["PYTEST_DEBUG_TEMPROOT"] = str(temp_root)
+    # Nested runs list every passed test, so that tests can tell which ones ran.
+    env["PYTEST_ADDOPTS"] = "-rA"
     return {**env, **overrides}
 
 
 def project_env(project: Path) -> dict[str, str]:
     """Environment for running a rendered project with this suite's Python (not installed)."""
     return isolated_env(project, PYTHONPATH=str(project / "src"))
+
+
+def run_polster(
+    project: Path,
+    *args: str,
+    check: bool = False,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    **settings: str,
+) -> subprocess.CompletedProcess[str]:
+    """`python run_polster.py ARGS` of the project, with this suite's Python, in the project's
+    folder (or `cwd`); `env`: the whole environment (project_env by default), `settings`:
+    variables on top of it (`POLSTER_ENV="prod"`)."""
+    environment = {**(project_env(project) if env is None else env), **settings}
+    command = [PYTHON, str(project / "run_polster.py"), *args]
+    return run(command, cwd or project, check=check, env=environment)
+
+
+def one_line_failure(
+    result: subprocess.CompletedProcess[str], *expected: str, other_lines: bool = False
+) -> str:
+    """A refusal as a user must see it: exit code 1, no traceback, and one `error: ...` line
+    on stderr holding every `expected` text (the only line there, unless `other_lines`:
+    a run's progress may come before it); return that line."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    if not other_lines:
+        assert lines == errors, result.stderr
+    for text in expected:
+        assert text in errors[0], errors[0]
+    return errors[0]
 
 
 def polster(project: Path, *args: str, stdin: int | None = None, check: bool = True):
@@ -153,6 +221,17 @@ class _PlainPathTable(DeltaTable):
 
     def file_uris(self, partition_filters=None):
         return [unquote(uri) for uri in super().file_uris(partition_filters)]
+
+
+def table_path(project: Path, key: str, data: str = "data") -> Path:
+    """Where the local table of asset `key` lives in the project."""
+    layer, name = key.split("_", 1)
+    return project / data / layer / name
+
+
+def asset_table(project: Path, key: str, data: str = "data") -> pl.DataFrame:
+    """The local table of asset `key` as a frame."""
+    return read_table(table_path(project, key, data))
 
 
 def read_table(path: Path, version: int | None = None) -> pl.DataFrame:

@@ -11,11 +11,12 @@ import glob
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.ports import free_port
 
 SERVICE_USER = "postgres"
 START_TIMEOUT = 60
@@ -80,12 +81,6 @@ class PostgresServer:
             check=False,
         )
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_postgres(folder: Path) -> PostgresServer:

@@ -12,7 +12,14 @@ import pytest
 from deltalake import DeltaTable
 
 from tests.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
-from tests.conftest import GENERATED_TESTS, PYTHON, project_env, render_project, run
+from tests.conftest import (
+    PYTHON,
+    assert_generated_suite_passed,
+    project_env,
+    render_project,
+    run,
+    run_polster,
+)
 
 CONTAINER = "lake"
 EXAMPLES = ("bronze_example", "silver_example", "gold_example")
@@ -40,7 +47,7 @@ def project(template_src, tmp_path_factory) -> Path:
 def pipeline_output(project, azurite) -> str:
     """Three runs of the whole pipeline into ADLS: three versions of every table."""
     env = adls_env(project, azurite)
-    return "".join(run_polster(project, env).stdout for _ in range(3))
+    return "".join(run_polster(project, env=env, check=True).stdout for _ in range(3))
 
 
 @pytest.fixture
@@ -72,10 +79,6 @@ def table_uri(key: str, base_path: str = "shop_pipeline/data") -> str:
     return f"abfss://{CONTAINER}@{ACCOUNT}.dfs.core.windows.net/{base_path}/{layer}/{name}"
 
 
-def run_polster(project, env, *args, check=True):
-    return run([PYTHON, "run_polster.py", *args], project, check=check, env=env)
-
-
 def test_the_pipeline_writes_versioned_tables_to_adls_and_samples_locally(
     project, azurite, pipeline_output
 ):
@@ -101,7 +104,7 @@ def test_the_pipeline_writes_versioned_tables_to_adls_and_samples_locally(
 
 def test_status_and_standalone_scripts_work_on_adls(project, azurite, pipeline_output):
     env = adls_env(project, azurite, DISABLE_LOCAL_SAMPLE="true")
-    status = run_polster(project, env, "--status").stdout
+    status = run_polster(project, "--status", env=env, check=True).stdout
     for key in EXAMPLES:
         (line,) = [line for line in status.splitlines() if line.startswith(key)]
         assert "never" not in line
@@ -117,14 +120,16 @@ def test_the_projects_tests_pass_with_the_adls_backend(project, azurite):
         project,
         env=adls_env(project, azurite),
     )
-    assert GENERATED_TESTS in tests.stdout
+    assert_generated_suite_passed(tests.stdout)
 
 
 def test_purge_data_deletes_the_adls_table(own_project, azurite):
     project = own_project
     env = adls_env(project, azurite, ADLS_BASE_PATH="purge_test/data")
-    run_polster(project, env, "--asset", "bronze_example", "--asset", "silver_example")
-    run_polster(project, env, "--asset", "gold_example")
+    run_polster(
+        project, "--asset", "bronze_example", "--asset", "silver_example", env=env, check=True
+    )
+    run_polster(project, "--asset", "gold_example", env=env, check=True)
     result = run(
         [
             PYTHON,
@@ -152,8 +157,8 @@ def test_quarantine_history_show_and_restore_work_on_adls(own_project, azurite):
     project = own_project
     base_path = "history_test/data"
     env = adls_env(project, azurite, ADLS_BASE_PATH=base_path)
-    run_polster(project, env)
-    run_polster(project, env, "--asset", "gold_example")
+    run_polster(project, env=env, check=True)
+    run_polster(project, "--asset", "gold_example", env=env, check=True)
 
     def polster(*args: str) -> str:
         return run([PYTHON, "-m", "polster", *args], project, env=env).stdout
@@ -192,7 +197,7 @@ def test_bad_adls_settings_stop_before_any_work(template_src, tmp_path, env, mes
     project = render_project(template_src, tmp_path / "shop_pipeline", **ANSWERS)
     full_env = {**project_env(project), "ADLS_ACCOUNT_KEY": ACCOUNT_KEY, **env}
 
-    result = run_polster(project, full_env, check=False)
+    result = run_polster(project, env=full_env, check=False)
 
     assert result.returncode == 1
     assert result.stderr.startswith("error: ")
@@ -206,11 +211,11 @@ def test_unreachable_adls_fails_clearly_or_falls_back_when_asked(own_project, tm
     with Azurite(tmp_path / "azurite") as azurite:
         azurite.create_container(CONTAINER)
         env = adls_env(project, azurite)
-        run_polster(project, env, "--asset", "bronze_example")  # ADLS works...
+        run_polster(project, "--asset", "bronze_example", env=env, check=True)  # ADLS works...
     # ...and from here on, the emulator is gone.
     started = time.monotonic()
     failed = run_polster(
-        project, {**env, "POLSTER_DATA_DIR": str(tmp_path / "strict")}, check=False
+        project, env={**env, "POLSTER_DATA_DIR": str(tmp_path / "strict")}, check=False
     )
     elapsed = time.monotonic() - started
 
@@ -226,7 +231,7 @@ def test_unreachable_adls_fails_clearly_or_falls_back_when_asked(own_project, tm
 
     local = tmp_path / "fallback"
     fallback_env = {**env, "ADLS_FALLBACK_TO_LOCAL": "true", "POLSTER_DATA_DIR": str(local)}
-    result = run_polster(project, fallback_env)
+    result = run_polster(project, env=fallback_env, check=True)
 
     assert "ADLS_FALLBACK_TO_LOCAL" in result.stderr  # a warning, never silent
     for key in EXAMPLES:
@@ -247,7 +252,7 @@ def test_a_partition_rewrite_on_adls_replaces_only_that_partition(own_project, a
     add_asset = [PYTHON, "-m", "polster", "add-asset", "--layer", "bronze", "--name", "visits"]
     run([*add_asset, "--partitions", "daily", "--start", "2024-01-01"], project, env=env)
     for day in ("2024-01-01", "2024-01-02"):
-        run_polster(project, env, "--asset", "bronze_visits", "--partition", day)
+        run_polster(project, "--asset", "bronze_visits", "--partition", day, env=env, check=True)
     uri = table_uri("bronze_visits", base_path)
 
     def files_of(day: str) -> list[str]:
@@ -255,7 +260,9 @@ def test_a_partition_rewrite_on_adls_replaces_only_that_partition(own_project, a
         return sorted(file for file in files if f"/partition_date={day}/" in file)
 
     day_two = files_of("2024-01-02")
-    run_polster(project, env, "--asset", "bronze_visits", "--partition", "2024-01-01")
+    run_polster(
+        project, "--asset", "bronze_visits", "--partition", "2024-01-01", env=env, check=True
+    )
 
     table = DeltaTable(uri, storage_options=options(azurite))
     assert table.metadata().partition_columns == ["partition_date"]

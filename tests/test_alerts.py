@@ -21,8 +21,15 @@ import pytest
 import yaml
 from pytest_httpserver import HTTPServer
 
-from tests.conftest import PYTHON, project_env, render_project, run
-from tests.postgres import free_port
+from tests.conftest import (
+    PYTHON,
+    project_env,
+    render_project,
+    run,
+    run_polster,
+    without_dagster_telemetry,
+)
+from tests.ports import free_port
 from tests.readme_commands import section_commands
 from tests.test_update import copy_at_old_version, leftovers, readme_command, releases
 
@@ -43,8 +50,7 @@ def project(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     project = render_project(
         template_src, tmp_path_factory.mktemp("alerts") / "shop alerts", alerts="webhook"
     )
-    (project / ".dagster").mkdir()
-    (project / ".dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    without_dagster_telemetry(project)
     return project
 
 
@@ -63,10 +69,6 @@ def alert_env(project: Path, url: str, **extra: str) -> dict[str, str]:
     }
 
 
-def run_polster(project: Path, env: dict[str, str], *args: str):
-    return run([PYTHON, "run_polster.py", *args], project, check=False, env=env)
-
-
 def messages(server: HTTPServer) -> list[dict]:
     return [json.loads(request.get_data()) for request, _ in server.log]
 
@@ -78,7 +80,7 @@ def test_a_failing_run_sends_exactly_one_well_formed_message(project, receiver):
     env = alert_env(
         project, receiver.url_for(HOOK), POLSTER_UI_URL="http://ui.test:3000", **FAILING
     )
-    result = run_polster(project, env)
+    result = run_polster(project, env=env)
 
     assert result.returncode == 1
     (message,) = messages(receiver)
@@ -105,11 +107,11 @@ def test_a_blocking_check_names_the_check(project, receiver, tmp_path):
     core = project / "src" / "core" / "silver_example.py"
     original = core.read_text()
     # A blocking check that the rows fail.
-    extra = "from medallion.quality import min_rows\nCHECKS = [*CHECKS, min_rows(10**9)]\n"
+    extra = "from polster import min_rows\nCHECKS = [*CHECKS, min_rows(10**9)]\n"
     core.write_text(original + "\n" + extra)
     try:
         env = alert_env(project, receiver.url_for(HOOK), POLSTER_ENV="staging")
-        result = run_polster(project, env)
+        result = run_polster(project, env=env)
     finally:
         core.write_text(original)
     assert result.returncode == 1, result.stdout
@@ -120,7 +122,7 @@ def test_a_blocking_check_names_the_check(project, receiver, tmp_path):
 
 
 def test_a_successful_run_sends_nothing(project, receiver):
-    result = run_polster(project, alert_env(project, receiver.url_for(HOOK)))
+    result = run_polster(project, env=alert_env(project, receiver.url_for(HOOK)))
     assert result.returncode == 0, result.stderr
     assert receiver.log == []
     assert "Alert" not in result.stderr
@@ -128,7 +130,7 @@ def test_a_successful_run_sends_nothing(project, receiver):
 
 def test_an_unreachable_receiver_does_not_change_the_exit_code(project):
     url = f"http://127.0.0.1:{free_port()}{HOOK}"
-    failed = run_polster(project, alert_env(project, url, **FAILING))
+    failed = run_polster(project, env=alert_env(project, url, **FAILING))
     assert failed.returncode == 1
     assert (
         f"warning: the failure alert was not sent: 127.0.0.1:{url.split(':')[2].split('/')[0]} "
@@ -136,14 +138,14 @@ def test_an_unreachable_receiver_does_not_change_the_exit_code(project):
     ) in failed.stderr
     assert "s3cret" not in failed.stdout + failed.stderr
     assert "error: the run failed: bronze_example was not published" in failed.stderr
-    assert run_polster(project, alert_env(project, url)).returncode == 0
+    assert run_polster(project, env=alert_env(project, url)).returncode == 0
 
 
 @pytest.mark.parametrize("kind", ["slack", "teams"])
 def test_slack_and_teams_get_their_webhook_format(project, receiver, kind):
     env = alert_env(project, "", POLSTER_ALERTS=kind, **FAILING)
     env[f"POLSTER_ALERT_{kind.upper()}_WEBHOOK_URL"] = receiver.url_for(HOOK)
-    assert run_polster(project, env).returncode == 1
+    assert run_polster(project, env=env).returncode == 1
     (message,) = messages(receiver)
     if kind == "slack":
         assert message["text"].startswith("*shop_pipeline (dev): run ")
@@ -162,7 +164,7 @@ def test_the_project_with_alerts_is_lint_clean(project):
 
 def test_a_url_that_is_not_one_is_one_line_without_the_value(project):
     env = alert_env(project, "hooks.example.com/s3cret")
-    result = run_polster(project, env)
+    result = run_polster(project, env=env)
     assert result.returncode == 1
     assert result.stderr == (
         "error: POLSTER_ALERT_WEBHOOK_URL is not a URL: paste the webhook's whole address, "
@@ -246,7 +248,7 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
         run([str(BIN / launch[0]), *launch[1:]], project, env=env)
         wait_for(lambda: len(httpserver.log) > 0, DAEMON_TIMEOUT, "alert", daemon, log)
         # A run_polster.py run next to the daemon: it alerts itself, the sensor skips it.
-        assert run_polster(project, env).returncode == 1
+        assert run_polster(project, env=env).returncode == 1
         ticks = sensor_ticks(env)
         wait_for(
             lambda: sensor_ticks(env) >= ticks + 2, DAEMON_TIMEOUT, "two more ticks", daemon, log
@@ -269,8 +271,8 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
 
 def test_reanswering_switches_the_alerts(releases, tmp_path):
     project = copy_at_old_version(releases, tmp_path / "shop_pipeline")
-    settings = project / "src" / "core" / "settings.py"
-    assert '"POLSTER_ALERTS": "none"' in settings.read_text()
+    settings = project / "pyproject.toml"  # [tool.polster]: the answers Polster reads
+    assert 'alerts = "none"' in settings.read_text()
 
     readme_command(project, 'make update VCS_REF=:current: DATA="alerts=none"')
     run(["git", "commit", "--quiet", "--all", "--allow-empty", "-m", "none"], project)
@@ -280,6 +282,6 @@ def test_reanswering_switches_the_alerts(releases, tmp_path):
         env=project_env(project),
     )
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["alerts"] == "slack"
-    assert '"POLSTER_ALERTS": "slack"' in settings.read_text()
+    assert 'alerts = "slack"' in settings.read_text()
     assert "POLSTER_ALERT_SLACK_WEBHOOK_URL" in (project / "README.md").read_text()
     assert leftovers(project) == []

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import GENERATED_TESTS, git, make, polster
+from tests.conftest import assert_generated_suite_passed, git, make, polster
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_grow_the_pipeline_run_it_and_test_it(project):
     make(project, "lint")
     make(project, "run")
     tests = make(project, "test")
-    assert GENERATED_TESTS in tests.stdout
+    assert_generated_suite_passed(tests.stdout)
     metrics = pl.read_delta(str(project / "data" / "gold" / "sales_metrics"))
     assert metrics.to_dicts() == [{"upstream_rows": 3 + 945}]
     assert "bronze_ingest_sales --> silver_clean_sales" in (project / "README.md").read_text()
@@ -125,7 +125,7 @@ def test_bad_additions_are_refused_with_one_line_and_change_nothing(project, cas
 
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("polster add-asset: ")
+    assert result.stderr.startswith("error: ")
     assert message in result.stderr
     assert_unchanged(project)
 

@@ -40,9 +40,9 @@ def test_bootstrap_renders_the_project_in_place_and_commits_once(
     assert answers["_commit"]
     assert answers["project_name"] == "My_Data-Repo"
     assert answers["ci_platform"] == "gitlab"
-    assert (checkout / "src" / "core" / "storage.py").is_file()
+    assert (checkout / "src" / "orchestration" / "definitions.py").is_file()
     assert (checkout / ".gitlab-ci.yml").is_file()
-    for template_only in ("copier.yml", "template", "extensions", "scripts", ".github"):
+    for template_only in ("copier.yml", "template", "runtime", "extensions", "scripts", ".github"):
         assert not (checkout / template_only).exists()
     assert git("rev-list", "--count", "HEAD", cwd=checkout) == "2"
     assert git("status", "--porcelain", cwd=checkout) == ""

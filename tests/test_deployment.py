@@ -30,7 +30,8 @@ from dagster import DagsterEventType
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import ADLS_ANSWERS, PYTHON, project_env, render_project, run
-from tests.postgres import PostgresServer, free_port
+from tests.ports import free_port
+from tests.postgres import PostgresServer
 from tests.readme_commands import section_commands
 from tests.test_update import copy_at_old_version, leftovers, readme_command, releases
 
@@ -255,7 +256,7 @@ def test_the_helm_values_have_what_the_chart_needs(projects):
 
 def executor_of(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
     code = (
-        "from orchestration.definitions import build_definitions\n"
+        "from polster.orchestration.definitions import build_definitions\n"
         "executor = build_definitions().executor\n"
         "print(executor.name if executor else 'default')\n"
     )

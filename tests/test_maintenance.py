@@ -18,7 +18,7 @@ import pytest
 from deltalake import DeltaTable
 from polars.testing import assert_frame_equal
 
-from tests.conftest import PYTHON, make, polster, project_env, read_table, run
+from tests.conftest import PYTHON, make, one_line_failure, polster, project_env, read_table, run
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -26,13 +26,6 @@ DAY_MS = 24 * 3600 * 1000
 @pytest.fixture
 def project(render) -> Path:
     return render()
-
-
-def one_line_failure(result, message: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert message in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def files_of(table: Path) -> set[str]:
@@ -167,8 +160,7 @@ def test_a_retention_below_the_safe_minimum_is_refused_unless_forced(project):
 
     assert refused.returncode != 0
     assert (
-        "polster vacuum: --retain 1h is shorter than bronze_example's safe minimum of 7d"
-        in refused.stderr
+        "error: --retain 1h is shorter than bronze_example's safe minimum of 7d" in refused.stderr
     )
     assert "add --force" in refused.stderr
     assert "Traceback" not in refused.stderr
@@ -198,7 +190,7 @@ def test_maintenance_refuses_bad_input_in_one_line(project, command, message):
 
 
 MAINTENANCE_RUN = """
-from orchestration.definitions import build_definitions
+from polster.orchestration.definitions import build_definitions
 
 defs = build_definitions()
 names = [schedule.name for schedule in defs.schedules or []]

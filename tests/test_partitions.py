@@ -20,10 +20,23 @@ import pytest
 from deltalake import DeltaTable
 from polars.testing import assert_frame_equal
 
-from tests.conftest import PYTHON, edit, make, polster, project_env, read_table, render_project, run
+from tests.conftest import (
+    PYTHON,
+    asset_table,
+    edit,
+    make,
+    one_line_failure,
+    polster,
+    project_env,
+    read_table,
+    render_project,
+    run,
+    run_polster,
+    without_dagster_telemetry,
+)
 from tests.readme_commands import section_commands
 
-READ_DAY = 'return pl.read_csv(PROJECT_ROOT / "incoming" / f"{partition}.csv")'
+READ_DAY = 'return pl.read_csv(project_root() / "incoming" / f"{partition}.csv")'
 GOLD_SUM = (
     'return silver_events.group_by("partition_date")'
     '.agg(pl.len().alias("events"), pl.col("amount").sum())'
@@ -34,8 +47,7 @@ GOLD_SUM = (
 def project(template_src: Path, tmp_path: Path) -> Path:
     """A project with bronze_events -> silver_events (merged by id) -> gold_daily, daily."""
     project = render_project(template_src, tmp_path / "my shop", include_examples=False)
-    (project / ".dagster").mkdir()
-    (project / ".dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    without_dagster_telemetry(project)
     make(
         project, "add-asset", LAYER="bronze", NAME="events", PARTITIONS="daily", START="2024-01-01"
     )
@@ -43,7 +55,7 @@ def project(template_src: Path, tmp_path: Path) -> Path:
     edit(
         bronze,
         "import polars as pl\n",
-        "import polars as pl\n\nfrom core.paths import PROJECT_ROOT\n",
+        "import polars as pl\n\nfrom polster import project_root\n",
     )
     edit(
         bronze,
@@ -63,7 +75,7 @@ def project(template_src: Path, tmp_path: Path) -> Path:
     )
     # Silver refuses rows without an amount (a blocking check, as on every silver asset).
     silver = project / "src" / "core" / "silver_events.py"
-    quality = "import polars as pl\nfrom medallion.quality import not_null\n"
+    quality = "import polars as pl\nfrom polster import not_null\n"
     edit(silver, "import polars as pl\n", quality)
     edit(silver, 'PARTITIONS = "daily"', 'CHECKS = [not_null("amount")]\nPARTITIONS = "daily"')
     make(
@@ -90,18 +102,6 @@ def day_file(project: Path, day: str, rows: list[tuple[int, int | None]]) -> Non
     frame.write_csv(project / "incoming" / f"{day}.csv")
 
 
-def run_polster(project: Path, *args: str, check: bool = True, data: str | None = None):
-    env = project_env(project)
-    if data:
-        env["POLSTER_DATA_DIR"] = data
-    return run([PYTHON, "run_polster.py", *args], project, check=check, env=env)
-
-
-def table(project: Path, key: str, data: str = "data") -> pl.DataFrame:
-    layer, name = key.split("_", 1)
-    return read_table(project / data / layer / name)
-
-
 def by_day(frame: pl.DataFrame) -> dict[str, list[int]]:
     days: dict[str, list[int]] = {}
     for row in frame.sort("id").iter_rows(named=True):
@@ -109,29 +109,22 @@ def by_day(frame: pl.DataFrame) -> dict[str, list[int]]:
     return days
 
 
-def one_line_failure(result, message: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert message in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
-    assert len([line for line in result.stderr.splitlines() if line.startswith("error:")]) == 1
-
-
 def test_rerunning_a_day_replaces_exactly_its_rows(project):
     day_file(project, "2024-01-01", [(1, 10), (2, 20), (3, 30)])
     day_file(project, "2024-01-02", [(4, 40), (5, 50)])
-    first = run_polster(project, "--partition", "2024-01-01")
+    first = run_polster(project, "--partition", "2024-01-01", check=True)
     assert "partition 2024-01-01) succeeded" in first.stdout
-    run_polster(project, "--partition", "2024-01-02")
-    assert by_day(table(project, "bronze_events")) == {
+    run_polster(project, "--partition", "2024-01-02", check=True)
+    assert by_day(asset_table(project, "bronze_events")) == {
         "2024-01-01": [1, 2, 3],
         "2024-01-02": [4, 5],
     }
 
     # A late correction of day 1: ids 1 and 2 changed, id 3 withdrawn from the file.
     day_file(project, "2024-01-01", [(1, 11), (2, 22)])
-    run_polster(project, "--partition", "2024-01-01")
+    run_polster(project, "--partition", "2024-01-01", check=True)
 
-    bronze = table(project, "bronze_events")
+    bronze = asset_table(project, "bronze_events")
     assert by_day(bronze) == {"2024-01-01": [1, 2], "2024-01-02": [4, 5]}
     assert bronze.height == 4
     assert sorted(bronze.select("id", "amount").rows()) == [(1, 11), (2, 22), (4, 40), (5, 50)]
@@ -150,10 +143,10 @@ def test_rerunning_a_day_replaces_exactly_its_rows(project):
     assert len(day2_files) == 1
 
     # Silver merges each day's batch by id: ids 1 and 2 updated, 3 kept, 4 and 5 inserted.
-    silver = table(project, "silver_events").sort("id")
+    silver = asset_table(project, "silver_events").sort("id")
     assert silver.select("id", "amount").rows() == [(1, 11), (2, 22), (3, 30), (4, 40), (5, 50)]
     # Gold sums each day of silver: day 1 holds the rows day 1 last wrote.
-    gold = table(project, "gold_daily").sort("partition_date")
+    gold = asset_table(project, "gold_daily").sort("partition_date")
     assert gold.select("events", "amount").rows() == [(3, 63), (2, 90)]
 
     history = polster(project, "history", "bronze_events").stdout
@@ -167,7 +160,7 @@ def test_a_backfill_in_one_run_equals_the_days_run_one_by_one(project):
     for number, day in enumerate(days):
         day_file(project, day, [(number * 10 + i, number * 100 + i) for i in range(2, 5)])
 
-    backfill = run_polster(project, "--partition-range", "2024-01-01...2024-01-10")
+    backfill = run_polster(project, "--partition-range", "2024-01-01...2024-01-10", check=True)
     assert "partitions 2024-01-01...2024-01-10) succeeded" in backfill.stdout
     assert "10 of 10 (2024-01-01...2024-01-10)" in backfill.stdout
     run_ids = {
@@ -180,15 +173,15 @@ def test_a_backfill_in_one_run_equals_the_days_run_one_by_one(project):
     assert [asset["partitions"] for asset in summary["assets"]] == [days, days, days]
 
     for day in days:
-        run_polster(project, "--partition", day, data="data-by-day")
+        run_polster(project, "--partition", day, check=True, POLSTER_DATA_DIR="data-by-day")
     for key in ("bronze_events", "silver_events", "gold_daily"):
         columns = ["partition_date", "id"] if key != "gold_daily" else ["partition_date"]
         assert_frame_equal(
-            table(project, key).sort(columns),
-            table(project, key, "data-by-day").sort(columns),
+            asset_table(project, key).sort(columns),
+            asset_table(project, key, "data-by-day").sort(columns),
         )
-    assert table(project, "bronze_events").height == 30
-    assert table(project, "silver_events").height == 30
+    assert asset_table(project, "bronze_events").height == 30
+    assert asset_table(project, "silver_events").height == 30
 
 
 def test_a_failed_partition_keeps_the_ones_before_it_and_is_shown_failed(project):
@@ -197,17 +190,23 @@ def test_a_failed_partition_keeps_the_ones_before_it_and_is_shown_failed(project
     day_file(project, "2024-01-04", [(2, None), (3, 7)])  # a null amount: a check fails
 
     failed = run_polster(project, "--partition-range", "2024-01-03...2024-01-05", check=False)
-    one_line_failure(failed, "silver_events partition 2024-01-04 was not published: blocking check")
+    one_line_failure(
+        failed,
+        "silver_events partition 2024-01-04 was not published: blocking check",
+        other_lines=True,
+    )
     assert "(this run published 2024-01-03 before it)" in failed.stderr
     assert "so these were not materialized: gold_daily" in failed.stderr
-    assert by_day(table(project, "bronze_events")) == {
+    assert by_day(asset_table(project, "bronze_events")) == {
         "2024-01-03": [1],
         "2024-01-04": [2, 3],
         "2024-01-05": [1],
     }
-    assert by_day(table(project, "silver_events")) == {"2024-01-03": [1]}  # 04 refused, 05 not run
+    assert by_day(asset_table(project, "silver_events")) == {
+        "2024-01-03": [1]
+    }  # 04 refused, 05 not run
 
-    status = run_polster(project, "--status").stdout
+    status = run_polster(project, "--status", check=True).stdout
     lines = {line.split()[0]: line for line in status.splitlines() if "_" in line.split()[0]}
     assert "3 of " in lines["bronze_events"]
     assert "failed" not in lines["bronze_events"]
@@ -238,7 +237,7 @@ def test_a_failed_partition_keeps_the_ones_before_it_and_is_shown_failed(project
 def test_bad_partitions_are_one_line_and_write_nothing(project, args, message):
     polster(project, "add-asset", "--layer", "bronze", "--name", "plain")
     result = run_polster(project, *args, check=False)
-    one_line_failure(result, message)
+    one_line_failure(result, message, other_lines=True)
     assert not (project / "data").exists()
 
 
@@ -257,6 +256,7 @@ def test_a_partitioned_asset_over_an_upstream_it_cannot_split_is_refused(project
     one_line_failure(
         result,
         "silver_events is partitioned weekly but its upstream bronze_events is partitioned monthly",
+        other_lines=True,
     )
     assert not (project / "data").exists()
 
@@ -269,14 +269,14 @@ def test_dagster_backfills_and_the_schedule_use_the_same_partitions(project):
     env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env['PATH']}"
     launch = ["launch", "--assets", "bronze_events", "--partition-range", "2024-01-01...2024-01-02"]
     run([str(Path(PYTHON).parent / "dg"), *launch], project, env=env)
-    assert by_day(table(project, "bronze_events")) == {"2024-01-01": [1], "2024-01-02": [1]}
+    assert by_day(asset_table(project, "bronze_events")) == {"2024-01-01": [1], "2024-01-02": [1]}
     # The bronze schedule asks, on each tick, for the day that just ended.
     tick = run(
         [
             PYTHON,
             "-c",
             "import datetime as dt, dagster as dg\n"
-            "from orchestration.definitions import build_definitions\n"
+            "from polster.orchestration.definitions import build_definitions\n"
             "defs = build_definitions()\n"
             "schedule = defs.resolve_schedule_def('bronze_daily_partitions')\n"
             "when = dt.datetime(2024, 1, 11, tzinfo=dt.timezone.utc)\n"

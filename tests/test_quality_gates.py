@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from tests.conftest import PYTHON, edit, make, polster, project_env, run
+from tests.conftest import PYTHON, asset_table, edit, make, polster, project_env, run, run_polster
 
 
 @pytest.fixture
 def project(render) -> Path:
     return render()
-
-
-def run_polster(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    command = [PYTHON, "run_polster.py", *args]
-    return run(command, project, check=check, env=project_env(project))
-
-
-def table(project: Path, key: str) -> pl.DataFrame:
-    layer, _, name = key.partition("_")
-    return pl.read_delta(str(project / "data" / layer / name))
 
 
 def last_report(project: Path) -> dict:
@@ -43,11 +32,11 @@ def corrupt_bronze_statuses(project: Path) -> None:
 
 
 def test_the_example_run_quarantines_bad_rows_and_reports_every_asset(project):
-    result = run_polster(project)
+    result = run_polster(project, check=True)
 
-    bronze = table(project, "bronze_example")
-    kept = table(project, "silver_example")
-    rejected = table(project, "silver_example__rejected")
+    bronze = asset_table(project, "bronze_example")
+    kept = asset_table(project, "silver_example")
+    rejected = asset_table(project, "silver_example__rejected")
     assert kept.height + rejected.height == bronze.height
     assert rejected.height > 0
     assert rejected["rejected_reason"].null_count() == 0
@@ -98,14 +87,14 @@ def test_a_failing_bronze_check_only_warns(project):
         'CHECKS = [min_rows(1), not_null("customer_id")]',  # bronze has missing customers
     )
 
-    result = run_polster(project)
+    result = run_polster(project, check=True)
 
     assert "bronze_example: warning check customer_id_not_null failed:" in result.stdout
-    assert table(project, "gold_example").height > 0
+    assert asset_table(project, "gold_example").height > 0
 
 
 def test_a_schema_contract_violation_names_the_columns_and_writes_nothing(project):
-    run_polster(project, "--asset", "bronze_example", "--asset", "silver_example")
+    run_polster(project, "--asset", "bronze_example", "--asset", "silver_example", check=True)
     edit(project / "src/core/silver_example.py", '"quantity": pl.Int64,', '"quantity": pl.Int32,')
     edit(project / "src/core/silver_example.py", '"amount": pl.Float64,', '"total": pl.Float64,')
 
@@ -122,14 +111,14 @@ def test_a_schema_contract_violation_names_the_columns_and_writes_nothing(projec
 
 
 def test_bronze_schema_drift_is_reported_in_the_summary_and_metadata(project):
-    run_polster(project, "--asset", "bronze_example")
+    run_polster(project, "--asset", "bronze_example", check=True)
     edit(
         project / "src/core/bronze_example.py",
         "return scan_orders(get_settings().example_rows)",
         'return scan_orders(get_settings().example_rows).with_columns(channel=pl.lit("web"))',
     )
 
-    result = run_polster(project, "--asset", "bronze_example")
+    result = run_polster(project, "--asset", "bronze_example", check=True)
 
     assert "bronze_example: schema drift: added channel (String)" in result.stdout
     (bronze,) = last_report_assets(project, "bronze_example")
@@ -143,8 +132,8 @@ def last_report_assets(project: Path, key: str) -> list[dict]:
 
 
 def test_history_show_and_restore_every_version(project):
-    run_polster(project)
-    run_polster(project)
+    run_polster(project, check=True)
+    run_polster(project, check=True)
     run_ids = sorted(json.loads(p.read_text())["run_id"] for p in project.glob("reports/*/*.json"))
 
     history = make(project, "history", ASSET="gold_example").stdout
@@ -161,7 +150,7 @@ def test_history_show_and_restore_every_version(project):
 
     restored = make(project, "restore", ASSET="gold_example", VERSION="0", YES="1").stdout
     assert "version 2 has the content of version 0" in restored
-    assert table(project, "gold_example").equals(
+    assert asset_table(project, "gold_example").equals(
         pl.read_delta(str(project / "data/gold/example"), version=0)
     )
     assert "restore of version 0" in make(project, "history", ASSET="gold_example").stdout
@@ -178,7 +167,7 @@ def test_history_show_and_restore_every_version(project):
     ],
 )
 def test_table_commands_refuse_bad_input_clearly(project, command, message):
-    run_polster(project, "--asset", "bronze_example")
+    run_polster(project, "--asset", "bronze_example", check=True)
     run([PYTHON, "src/core/silver_example.py"], project, env=project_env(project))
     run([PYTHON, "src/core/gold_example.py"], project, env=project_env(project))
 
@@ -200,7 +189,7 @@ def test_standalone_scripts_report_rejected_rows_and_their_checks(project):
     run([PYTHON, "src/core/bronze_example.py"], project, env=env)
     silver = run([PYTHON, "src/core/silver_example.py"], project, env=env).stdout
 
-    rejected = table(project, "silver_example__rejected").height
+    rejected = asset_table(project, "silver_example__rejected").height
     assert f"rejected {rejected:,} rows to" in silver
     assert "check status_accepted_values: passed" in silver
 
@@ -219,7 +208,7 @@ def test_an_invalid_checks_declaration_stops_the_definitions_clearly(project):
 
     assert result.returncode == 1
     assert (
-        "error: CHECKS in src/core/gold_example.py must be a list of checks from medallion.quality"
+        "error: CHECKS in src/core/gold_example.py must be a list of checks from polster"
         in result.stderr
     )
     assert "Traceback" not in result.stderr

@@ -1,7 +1,7 @@
 """Bad data never becomes current: write -> audit -> publish, crashes, simultaneous runs.
 
 Real processes on real Delta tables: `run_polster.py` killed with SIGKILL at each stage
-of a write (POLSTER_CRASH_AT makes the process kill itself exactly there), several runs
+of a write (tests/crash_at.py makes the process kill itself exactly there), several runs
 started at once, and every bad input a user can give, each answered with one line.
 Projects are rendered under a folder whose name has a space, parentheses and non-ASCII
 letters.
@@ -19,7 +19,17 @@ import pytest
 from deltalake import DeltaTable
 from filelock import FileLock
 
-from tests.conftest import PYTHON, edit, polster, project_env, read_table, render_project, run
+from tests.conftest import (
+    PYTHON,
+    edit,
+    polster,
+    project_env,
+    read_table,
+    render_project,
+    run,
+    run_polster,
+    table_path,
+)
 
 STAGES = ("before-files", "after-files", "between-commits", "after-commit")
 
@@ -29,14 +39,10 @@ def project(template_src: Path, tmp_path: Path) -> Path:
     return render_project(template_src, tmp_path / "Jane Doe (data) — ü" / "shop pipeline")
 
 
-def run_polster(project: Path, *args: str, cwd: Path | None = None, **env: str):
-    command = [PYTHON, str(project / "run_polster.py"), *args]
-    return run(command, cwd or project, check=False, env={**project_env(project), **env})
-
-
-def table_path(project: Path, key: str) -> Path:
-    layer, name = key.split("_", 1)
-    return project / "data" / layer / name
+def run_killed_at(project: Path, target: str, **env: str):
+    """run_polster.py, killed when the write of `target` (KEY:STAGE) reaches its stage."""
+    command = [PYTHON, str(Path(__file__).parent / "crash_at.py"), target]
+    return run(command, project, check=False, env={**project_env(project), **env})
 
 
 def version(project: Path, key: str) -> int:
@@ -115,9 +121,7 @@ def test_a_run_killed_at_any_stage_leaves_readable_tables_and_the_next_run_repai
     before = {key: version(project, key) for key in ("silver_example", "silver_example__rejected")}
 
     # Less raw data this time, so that rows of the two runs cannot add up by chance.
-    killed = run_polster(
-        project, POLSTER_EXAMPLE_ROWS="500", POLSTER_CRASH_AT=f"silver_example:{stage}"
-    )
+    killed = run_killed_at(project, f"silver_example:{stage}", POLSTER_EXAMPLE_ROWS="500")
 
     assert killed.returncode == -signal.SIGKILL
     after = {key: version(project, key) for key in before}
@@ -154,7 +158,7 @@ def test_a_run_killed_at_any_stage_leaves_readable_tables_and_the_next_run_repai
 
 
 def test_a_first_write_killed_between_its_commits_leaves_no_lonely_rejected_rows(project):
-    killed = run_polster(project, POLSTER_CRASH_AT="silver_example:between-commits")
+    killed = run_killed_at(project, "silver_example:between-commits")
     assert killed.returncode == -signal.SIGKILL
     assert not (table_path(project, "silver_example") / "_delta_log").exists()
 
@@ -286,7 +290,7 @@ def test_a_core_module_that_does_not_import_is_one_line_with_file_and_line(proje
 def test_two_definitions_of_one_asset_are_one_line_and_validate_finds_them(project):
     (project / "src/orchestration/assets/gold/copy_of_gold.py").write_text(
         "from core import gold_example\n"
-        "from orchestration.asset_factory import medallion_asset\n\n"
+        "from polster.orchestration.asset_factory import medallion_asset\n\n"
         "asset = medallion_asset(gold_example.aggregate)\n"
     )
 

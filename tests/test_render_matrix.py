@@ -5,15 +5,12 @@ the rendered project's own test suite runs once per storage backend and examples
 while every combination is rendered and linted.
 """
 
-import re
-
 import pytest
 
 from tests.conftest import (
     ADLS_ANSWERS,
-    GENERATED_TESTS,
-    GENERATED_TESTS_WITHOUT_EXAMPLES,
     PYTHON,
+    assert_generated_suite_passed,
     project_env,
     run,
 )
@@ -52,5 +49,4 @@ def test_rendered_project_passes_its_own_tests(render, storage_backend, include_
     tests = run(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env=project_env(project)
     )
-    expected = GENERATED_TESTS if include_examples else GENERATED_TESTS_WITHOUT_EXAMPLES
-    assert re.search(rf"^{expected} in ", tests.stdout, re.MULTILINE), tests.stdout
+    assert_generated_suite_passed(tests.stdout, examples=include_examples)

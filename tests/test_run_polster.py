@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 
 import polars as pl
 import pytest
 
-from tests.conftest import PYTHON, project_env, run
+from tests.conftest import run_polster
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +15,6 @@ def project(template_src, tmp_path_factory):
     from tests.conftest import render_project
 
     return render_project(template_src, tmp_path_factory.mktemp("runner") / "shop_pipeline")
-
-
-def run_polster(project, *args, **env):
-    return run(
-        [PYTHON, "run_polster.py", *args], project, check=False, env={**project_env(project), **env}
-    )
 
 
 @pytest.mark.parametrize(
@@ -102,26 +95,6 @@ def test_each_executor_materializes_every_asset(project, tmp_path, executor):
     silver = pl.read_delta(str(data / "silver" / "example"))
     gold = pl.read_delta(str(data / "gold" / "example"))
     assert gold["orders"].sum() == silver.height > 0
-
-
-@pytest.mark.parametrize(
-    ("keys", "cpus", "expected"),
-    [
-        (["bronze_example", "silver_example", "gold_example"], 8, "in_process"),
-        (["bronze_example", "bronze_orders", "silver_example"], 8, "multiprocess"),
-        (["bronze_example", "bronze_orders"], 1, "in_process"),
-    ],
-)
-def test_auto_runs_parallel_layers_in_several_processes(project, monkeypatch, keys, cpus, expected):
-    spec = importlib.util.spec_from_file_location(
-        "runner_under_test", project / "src" / "orchestration" / "runner.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.syspath_prepend(str(project / "src"))
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module.os, "cpu_count", lambda: cpus)
-
-    assert module.choose_executor(keys) == expected
 
 
 def test_status_answers_without_dagster_and_as_dagster_would(project, tmp_path):

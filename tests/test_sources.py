@@ -16,7 +16,6 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import unquote
 
 import polars as pl
 import pytest
@@ -24,8 +23,20 @@ import xlsxwriter
 from deltalake import DeltaTable
 from polars.testing import assert_frame_equal
 
-from tests.conftest import PYTHON, edit, make, polster, project_env, render_project, run
-from tests.postgres import free_port
+from tests.conftest import (
+    PYTHON,
+    asset_table,
+    edit,
+    make,
+    one_line_failure,
+    polster,
+    project_env,
+    render_project,
+    run,
+    table_path,
+    without_dagster_telemetry,
+)
+from tests.ports import free_port
 from tests.readme_commands import section_commands
 
 pytestmark = pytest.mark.xdist_group("sources")
@@ -36,9 +47,7 @@ FILE_COLUMNS = ["_source_file", "_source_size", "_source_modified", "_ingested_a
 @pytest.fixture(scope="module")
 def project(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = render_project(template_src, tmp_path_factory.mktemp("sources") / "shop sources")
-    # Dagster's first-run telemetry banner on stderr is not ours to test.
-    (project / ".dagster").mkdir()
-    (project / ".dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    without_dagster_telemetry(project)
     return project
 
 
@@ -58,40 +67,16 @@ def run_module(project: Path, key: str, **env: str) -> subprocess.CompletedProce
     return run([PYTHON, f"src/core/{key}.py"], project, check=False, env=environment)
 
 
-def table_path(project: Path, key: str) -> Path:
-    layer, name = key.split("_", 1)
-    return project / "data" / layer / name
-
-
 def version(project: Path, key: str) -> int:
     return DeltaTable(str(table_path(project, key))).version()
 
 
-def read_table(project: Path, key: str) -> pl.DataFrame:
-    table = DeltaTable(str(table_path(project, key)))
-    return pl.read_parquet([unquote(uri) for uri in table.file_uris()])
-
-
 def rows_by_file(project: Path, key: str) -> dict[str, list[str]]:
-    frame = read_table(project, key).sort("_source_file", "id")
+    frame = asset_table(project, key).sort("_source_file", "id")
     return {
         Path(path).name: group["id"].cast(pl.String).to_list()
         for (path,), group in frame.group_by("_source_file", maintain_order=True)
     }
-
-
-def one_line_failure(result: subprocess.CompletedProcess[str], *expected: str) -> str:
-    """The single error line of a failed run; it must contain every `expected` text."""
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    for text in expected:
-        assert text in lines[0], lines[0]
-    return lines[0]
-
-
-# --- files: CSV through Dagster, the landing folder, the sensor ---------------------------
 
 
 def write_csv(path: Path, text: str) -> None:
@@ -120,7 +105,7 @@ def test_csv_landing_ingests_each_file_once_and_a_changed_file_replaces_its_rows
         [PYTHON, "run_polster.py", "--asset", "bronze_orders"], project, env=project_env(project)
     )
     assert "succeeded" in dagster_run.stdout
-    first = read_table(project, "bronze_orders").sort("id")
+    first = asset_table(project, "bronze_orders").sort("id")
     assert first.columns == ["id", "name", "note", *FILE_COLUMNS]
     assert first["name"].to_list() == ["Smith, Ann", None, "Lee"]  # quoting and nulls
     assert first["note"].to_list() == ['said "hi"', None, "x"]
@@ -170,8 +155,8 @@ def test_csv_landing_ingests_each_file_once_and_a_changed_file_replaces_its_rows
 SENSOR_SCRIPT = """
 import json, os, sys
 import dagster as dg
-from core.storage import default_store
-from orchestration.definitions import build_definitions
+from polster.core.storage import default_store
+from polster.orchestration.definitions import build_definitions
 
 defs = build_definitions(default_store())
 sensor = defs.resolve_sensor_def("bronze_orders_landing")
@@ -238,7 +223,7 @@ def test_parquet_json_lines_and_arrays_are_read_with_their_types(project):
         project / "landing" / "events" / "part 1.parquet"
     )
     assert run_module(project, "bronze_events").returncode == 0
-    events = read_table(project, "bronze_events").sort("id")
+    events = asset_table(project, "bronze_events").sort("id")
     assert_frame_equal(
         events.select("id", "amount"), pl.DataFrame({"id": [1, 2], "amount": [9.5, None]})
     )
@@ -249,7 +234,7 @@ def test_parquet_json_lines_and_arrays_are_read_with_their_types(project):
     (folder / "lines.json").write_text('{"id": 1, "page": "home"}\n{"id": 2, "page": null}\n')
     (folder / "array.json").write_text('[{"id": 3, "page": "cart"}]')
     assert run_module(project, "bronze_clicks").returncode == 0
-    clicks = read_table(project, "bronze_clicks").sort("id")
+    clicks = asset_table(project, "bronze_clicks").sort("id")
     assert clicks["id"].to_list() == [1, 2, 3]
     assert clicks["page"].to_list() == ["home", None, "cart"]
 
@@ -270,7 +255,7 @@ def test_excel_reads_the_chosen_sheet_of_a_real_workbook(project):
         {"Notes": [["read me"]], "Budget": [["team", "amount"], ["ops", 120.5], ["it", 80]]},
     )
     assert run_module(project, "bronze_budget").returncode == 0
-    budget = read_table(project, "bronze_budget").sort("team")
+    budget = asset_table(project, "bronze_budget").sort("team")
     assert budget["team"].to_list() == ["it", "ops"]
     assert budget["amount"].to_list() == [80.0, 120.5]
 
@@ -316,7 +301,7 @@ def test_a_latin1_file_reads_with_the_encoding_option(project):
     (project / "landing" / "legacy" / "old.csv").write_bytes(b"id,name\n1,caf\xe9\n")
     edit(project / "src/core/bronze_legacy.py", 'encoding="utf8"', 'encoding="latin-1"')
     assert run_module(project, "bronze_legacy").returncode == 0
-    assert read_table(project, "bronze_legacy")["name"].to_list() == ["café"]
+    assert asset_table(project, "bronze_legacy")["name"].to_list() == ["café"]
 
 
 # --- HTTP API ------------------------------------------------------------------------------
@@ -364,7 +349,7 @@ def test_api_follows_pages_through_429_and_500_with_the_token(project, httpserve
 
     assert result.returncode == 0, [(r.url, dict(r.headers)) for r, _ in httpserver.log]
     httpserver.check_assertions()
-    rows = read_table(project, "bronze_api_orders").sort("id")
+    rows = asset_table(project, "bronze_api_orders").sort("id")
     assert rows["id"].to_list() == [1, 2, 3]
     assert rows["name"].to_list() == ["Ann", None, "Lee"]
     assert rows["address"].struct.field("city").to_list() == [None, None, "Oslo"]
@@ -385,7 +370,7 @@ def test_api_page_numbers_until_an_empty_page(project, httpserver):
             records
         )
     assert run_module(project, "bronze_pages").returncode == 0
-    assert read_table(project, "bronze_pages")["id"].sort().to_list() == [1, 2]
+    assert asset_table(project, "bronze_pages")["id"].sort().to_list() == [1, 2]
 
 
 def test_api_failures_say_status_url_and_what_was_retried(project, httpserver):
@@ -454,7 +439,7 @@ def test_sqlite_relative_to_the_project_read_in_batches(project):
         env=project_env(project),
     )
     assert result.returncode == 0, result.stderr
-    sales = read_table(project, "bronze_sales").sort("id")
+    sales = asset_table(project, "bronze_sales").sort("id")
     assert sales.height == 2_500
     assert sales["name"].null_count() == 358
     assert sales.columns == ["id", "name", "amount", "_ingested_at"]
@@ -502,7 +487,7 @@ def test_postgresql_through_its_url_in_env(project, postgres):
     set_env_file(project, WAREHOUSE_DATABASE_URL=postgres.url("warehouse"))
     result = run_module(project, "bronze_customers")
     assert result.returncode == 0, result.stderr
-    customers = read_table(project, "bronze_customers").sort("id")
+    customers = asset_table(project, "bronze_customers").sort("id")
     assert customers.height == 300
     assert customers["name"].null_count() == 60
     assert customers.schema["joined"] == pl.Date

@@ -1,7 +1,7 @@
 """Copies that must stay equal across the template boundary, guarded.
 
 Some facts live twice because the two places cannot import each other: the template's
-validators run inside Copier, the generated code runs in the user's project, and the
+validators run inside Copier, the runtime runs in the user's project, and the
 bootstrap script runs on a fresh GitHub runner. These tests fail when one copy changes
 without the other.
 """
@@ -16,7 +16,7 @@ from scripts import bootstrap
 from tests.conftest import REPO, polster
 
 COPIER = yaml.safe_load((REPO / "copier.yml").read_text())
-GENERATED = REPO / "template" / "src"
+RUNTIME = REPO / "runtime" / "src" / "polster"
 
 
 def pattern_in(path, name: str) -> str:
@@ -28,7 +28,7 @@ def pattern_in(path, name: str) -> str:
 
 def test_the_adls_account_rule_is_the_same_in_the_question_and_the_settings():
     question = pattern_in(REPO / "extensions" / "context.py", "ADLS_ACCOUNT_PATTERN")
-    settings = pattern_in(GENERATED / "core" / "settings.py.jinja", "ADLS_ACCOUNT_PATTERN")
+    settings = pattern_in(RUNTIME / "core" / "settings.py", "ADLS_ACCOUNT_PATTERN")
     assert question == settings
 
 
@@ -41,7 +41,7 @@ def test_bootstrap_offers_the_choices_of_the_questions():
 
 def test_the_answers_file_has_one_name():
     name = COPIER["_answers_file"]
-    update = (GENERATED / "polster" / "update.py").read_text()
+    update = (RUNTIME / "tooling" / "update.py").read_text()
     assert f'ANSWERS_FILE = "{name}"' in update
     assert (REPO / "template" / "{{_copier_conf.answers_file}}.jinja").is_file()
 

@@ -34,9 +34,9 @@ GITHUB_CI = "template/{% if ci_platform == 'github' %}.github{% endif %}/workflo
 # What the NEW release changes, in files Polster owns: (path, old text, new text).
 NEW_RELEASE_EDITS = [
     (
-        "template/src/core/storage.py",
-        '"""The only code that reads or writes tables: one Delta Lake table per asset.',
-        '"""The only code that reads or writes tables: one Delta Lake table per asset, always.',
+        "template/src/orchestration/definitions.py",
+        "`dagster dev` and the UI load.",
+        "`dagster dev` and the UI load, always.",
     ),
     (
         "template/Makefile",
@@ -177,9 +177,8 @@ def test_update_keeps_the_users_work_and_brings_the_new_version(releases, tmp_pa
     assert not (project / "src/core/gold_example.py").exists()
     assert not (project / "tests/assets/test_gold_example.py").exists()
     # ...and the new version arrived, merged cleanly.
-    assert (
-        "one Delta Lake table per asset, always." in (project / "src/core/storage.py").read_text()
-    )
+    definitions = (project / "src/orchestration/definitions.py").read_text()
+    assert "and the UI load, always." in definitions
     assert "name: Pipeline CI" in (project / ".github/workflows/ci.yml").read_text()
     assert "A run seems stuck" in readme
     assert "template 0.1.0" in make(project, "version").stdout
@@ -228,27 +227,28 @@ def test_a_failed_update_leaves_the_project_at_its_last_commit(project):
 
 @pytest.mark.parametrize("style", ["inline", "rej"])
 def test_a_conflicting_edit_is_shown_not_lost(project, style):
-    storage = project / "src/core/storage.py"
-    edit(storage, "one Delta Lake table per asset.", "one Delta Lake table per asset (ours).")
-    commit_all(project, "Our storage wording")
+    definitions = project / "src/orchestration/definitions.py"
+    edit(definitions, "and the UI load.", "and the UI load (ours).")
+    commit_all(project, "Our definitions wording")
 
     result = make(project, "update", check=False, CONFLICT=style)
 
     assert result.returncode != 0
-    assert "src/core/storage.py" in result.stderr
+    assert "src/orchestration/definitions.py" in result.stderr
     assert "git reset --hard HEAD && git clean -fd" in result.stderr
-    text = storage.read_text()
+    text = definitions.read_text()
     if style == "inline":
-        ours, theirs = "per asset (ours).", "per asset, always."
+        ours, theirs = "the UI load (ours).", "the UI load, always."
         conflict = (
             rf"<<<<<<< before updating\n.*{re.escape(ours)}\n=======\n"
             rf".*{re.escape(theirs)}\n>>>>>>> after updating\n"
         )
         assert re.search(conflict, text), text
-        assert "UU src/core/storage.py" in git("status", "--porcelain", cwd=project)
+        assert "UU src/orchestration/definitions.py" in git("status", "--porcelain", cwd=project)
     else:
-        assert "per asset, always." in text
-        assert "per asset (ours)." in (project / "src/core/storage.py.rej").read_text()
+        assert "the UI load, always." in text
+        rejected = project / "src/orchestration/definitions.py.rej"
+        assert "the UI load (ours)." in rejected.read_text()
     # Files without conflicts were updated all the same.
     assert "name: Pipeline CI" in (project / ".github/workflows/ci.yml").read_text()
 
@@ -271,7 +271,7 @@ def test_reanswering_switches_the_storage_backend(project):
     )
 
     assert answers(project)["storage_backend"] == "adls"
-    assert '"ADLS_ACCOUNT_NAME": "mydatalake"' in (project / "src/core/settings.py").read_text()
+    assert 'adls_account_name = "mydatalake"' in (project / "pyproject.toml").read_text()
     assert "ADLS_ACCOUNT_NAME=mydatalake" in (project / ".env.example").read_text()
     assert leftovers(project) == []
     result = run([PYTHON, "-m", "pytest", "-q"], project, env=project_env(project))
@@ -289,7 +289,7 @@ def test_reanswering_removes_the_examples(project):
 
 def test_recopy_is_the_escape_hatch(project):
     (project / "Makefile").write_text("broken:\n")
-    (project / "src/polster/update.py").unlink()
+    (project / "src/orchestration/definitions.py").unlink()
     commit_all(project, "An update gone wrong")
     command = "uv run copier recopy --trust --defaults --overwrite"
     assert command in (project / "README.md").read_text()
@@ -297,7 +297,7 @@ def test_recopy_is_the_escape_hatch(project):
     run([PYTHON, "-m", "copier", *shlex.split(command)[3:]], project, env=project_env(project))
 
     assert "update-check:" in (project / "Makefile").read_text()
-    assert (project / "src/polster/update.py").is_file()
+    assert (project / "src/orchestration/definitions.py").is_file()
 
 
 def test_the_migration_moves_only_tests_of_existing_assets_and_is_idempotent(project):

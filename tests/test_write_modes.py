@@ -14,17 +14,25 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from tests.conftest import PYTHON, edit, make, polster, project_env, read_table, run
+from tests.conftest import (
+    PYTHON,
+    edit,
+    make,
+    one_line_failure,
+    polster,
+    project_env,
+    read_table,
+    run,
+    without_dagster_telemetry,
+)
 
-READ_INCOMING = 'return pl.read_csv(PROJECT_ROOT / "incoming.csv")'
+READ_INCOMING = 'return pl.read_csv(project_root() / "incoming.csv")'
 
 
 @pytest.fixture
 def project(render) -> Path:
     project = render(include_examples=False)
-    # Dagster's first-run telemetry banner on stderr is not ours to test.
-    (project / ".dagster").mkdir()
-    (project / ".dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    without_dagster_telemetry(project)
     return project
 
 
@@ -35,7 +43,7 @@ def scaffold(project: Path, name: str, *options: str) -> Path:
     edit(
         module,
         "import polars as pl\n",
-        "import polars as pl\n\nfrom core.paths import PROJECT_ROOT\n",
+        "import polars as pl\n\nfrom polster import project_root\n",
     )
     edit(module, 'return pl.DataFrame({"id": [1, 2, 3], "value": ["a", "b", "c"]})', READ_INCOMING)
     return module
@@ -53,14 +61,6 @@ def run_asset(project: Path, key: str, check: bool = True):
 
 def run_module(project: Path, key: str, check: bool = True):
     return run([PYTHON, f"src/core/{key}.py"], project, check=check, env=project_env(project))
-
-
-def one_line_failure(result, message: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert message in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, result.stderr
 
 
 def rows(table: Path) -> list[tuple]:
@@ -135,7 +135,7 @@ def test_a_merge_audits_the_merged_table_and_publishes_nothing_when_a_check_fail
         '# CHECKS = [not_null("id"), unique("id"), min_rows(1)]',
         'CHECKS = [not_null("value", blocking=True)]',
     )
-    edit(module, "# from medallion.quality import", "from medallion.quality import not_null  #")
+    edit(module, "# from polster import", "from polster import not_null  #")
     table = project / "data" / "bronze" / "customers"
     incoming(project, "id,value\n1,a\n2,b\n")
     run_module(project, "bronze_customers")
@@ -144,7 +144,7 @@ def test_a_merge_audits_the_merged_table_and_publishes_nothing_when_a_check_fail
     incoming(project, "id,value\n2,\n5,e\n")
     failed = run_module(project, "bronze_customers", check=False)
 
-    one_line_failure(failed, "bronze_customers was not published: blocking check")
+    one_line_failure(failed, "bronze_customers was not published: blocking check", other_lines=True)
     assert DeltaTable(str(table)).version() == 0
     assert rows(table) == [(1, "a"), (2, "b")]
     assert sorted(path.name for path in table.glob("*.parquet")) == files
@@ -178,7 +178,7 @@ def test_a_bad_merge_batch_is_one_line_naming_the_keys_and_writes_nothing(
     incoming(project, batch)
     failed = run_module(project, "bronze_customers", check=False)
 
-    one_line_failure(failed, message)
+    one_line_failure(failed, message, other_lines=True)
     assert "nothing was written" in failed.stderr
     assert DeltaTable(str(table)).version() == 0
     assert len(list(table.glob("*.parquet"))) == 1
@@ -206,10 +206,10 @@ def test_append_adds_one_commit_per_run_recording_the_run(project):
         '# CHECKS = [not_null("id"), unique("id"), min_rows(1)]',
         'CHECKS = [unique("id", blocking=True)]',
     )
-    edit(module, "# from medallion.quality import", "from medallion.quality import unique  #")
+    edit(module, "# from polster import", "from polster import unique  #")
     incoming(project, "id,value\n3,again\n")
     failed = run_module(project, "bronze_events", check=False)
-    one_line_failure(failed, "blocking check id_unique failed")
+    one_line_failure(failed, "blocking check id_unique failed", other_lines=True)
     assert DeltaTable(str(table)).version() == 1
     assert len(list(table.glob("*.parquet"))) == 2
 
@@ -222,7 +222,9 @@ def test_an_unknown_write_mode_stops_the_definitions_in_one_line(project):
     failed = run_asset(project, "bronze_events", check=False)
 
     one_line_failure(
-        failed, 'WRITE_MODE in src/core/bronze_events.py must be "overwrite", "append" or "merge"'
+        failed,
+        'WRITE_MODE in src/core/bronze_events.py must be "overwrite", "append" or "merge"',
+        other_lines=True,
     )
 
 
@@ -249,7 +251,11 @@ def test_a_merge_with_merge_delete_deletes_exactly_the_flagged_keys(project):
     # A flag that is not boolean is one line, before anything is written.
     incoming(project, "id,value,is_deleted\n1,x,yes\n")
     failed = run_module(project, "bronze_customers", check=False)
-    one_line_failure(failed, "its MERGE_DELETE column is_deleted is String; it must be a Boolean")
+    one_line_failure(
+        failed,
+        "its MERGE_DELETE column is_deleted is String; it must be a Boolean",
+        other_lines=True,
+    )
     assert DeltaTable(str(table)).version() == 1
 
 
@@ -261,5 +267,7 @@ def test_merge_delete_without_a_merge_stops_the_definitions_in_one_line(project)
     failed = run_asset(project, "bronze_events", check=False)
 
     one_line_failure(
-        failed, 'MERGE_DELETE in src/core/bronze_events.py goes with WRITE_MODE = "merge"'
+        failed,
+        'MERGE_DELETE in src/core/bronze_events.py goes with WRITE_MODE = "merge"',
+        other_lines=True,
     )

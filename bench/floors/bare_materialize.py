@@ -9,8 +9,8 @@ ephemeral instance (no DAGSTER_HOME, nothing recorded), no argument parsing and 
 import sys
 
 import dagster as dg
-from core.storage import TableStore
-from orchestration.definitions import build_definitions
+from polster.core.storage import TableStore
+from polster.orchestration.definitions import build_definitions
 
 
 def main(data: str) -> None:

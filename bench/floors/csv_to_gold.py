@@ -11,7 +11,7 @@ import sys
 
 import polars as pl
 from core import gold_orders, silver_orders
-from medallion.quality import evaluate
+from polster.contract.quality import evaluate
 
 
 def write(frame: pl.LazyFrame, table: str, checks: list) -> pl.LazyFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 from core import bronze_example
-from core.settings import get_settings
+from polster.core.settings import get_settings
 
 SILVER_TAGGED = """
 CREATE TABLE silver_tagged AS

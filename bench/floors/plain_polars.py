@@ -4,7 +4,7 @@
 
 Reads and writes the same Delta tables as the pipeline (<data>/<layer>/example, and the
 rows silver rejects in silver/example__rejected), lazily and streaming, and runs each
-module's CHECKS on the table it wrote (medallion.quality is plain Polars), as the pipeline
+module's CHECKS on the table it wrote (polster.contract.quality is plain Polars), as the pipeline
 does; without Dagster, run metadata, row counts, previews or a run summary.
 """
 
@@ -12,7 +12,7 @@ import sys
 
 import polars as pl
 from core import bronze_example, gold_example, silver_example
-from medallion.quality import evaluate
+from polster.contract.quality import evaluate
 
 
 def write_and_check(frame: pl.LazyFrame, table: str, checks: list) -> pl.LazyFrame:

@@ -1,7 +1,7 @@
 """Gold orders of the bench's CSV-to-gold pipeline: revenue per day and product."""
 
 import polars as pl
-from medallion.quality import min_rows, unique
+from polster.contract.quality import min_rows, unique
 
 CHECKS = [min_rows(1), unique("ordered_at", "product")]
 
@@ -16,6 +16,6 @@ def aggregate(silver_orders: pl.LazyFrame) -> pl.LazyFrame:
 
 
 if __name__ == "__main__":
-    from core.standalone import main
+    from polster.core.standalone import main
 
     main(aggregate)

@@ -1,7 +1,7 @@
 """Silver orders of the bench's CSV-to-gold pipeline: typed, with an amount."""
 
 import polars as pl
-from medallion.quality import in_range, not_null
+from polster.contract.quality import in_range, not_null
 
 CHECKS = [not_null("order_id", "quantity", "ordered_at"), in_range("quantity", low=1)]
 
@@ -19,6 +19,6 @@ def transform(bronze_orders: pl.LazyFrame) -> pl.LazyFrame:
 
 
 if __name__ == "__main__":
-    from core.standalone import main
+    from polster.core.standalone import main
 
     main(transform)

@@ -1,6 +1,5 @@
-"""The pipeline's ground floor: settings, storage and one module of Polars logic per asset.
+"""The pipeline's logic: one module of Polars code per asset, no Dagster.
 
-Nothing in this package imports Dagster, `orchestration` or `polster` (a generated test,
-tests/test_layering.py, keeps it so), so every asset module runs on its own:
-`python src/core/silver_example.py`.
+Each module imports only Polars and `polster`'s pure parts (checks, sources, settings),
+so it runs on its own too: `python src/core/silver_example.py`.
 """

@@ -1,1 +1,1 @@
-"""Dagster orchestration of the core modules: thin wrappers, discovery and storage."""
+"""Dagster's view of the pipeline: the definitions and one thin wrapper per asset."""

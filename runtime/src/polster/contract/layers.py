@@ -1,0 +1,217 @@
+"""The medallion architecture's rules: layers, asset names and allowed dependencies.
+
+Pure functions over plain data, shared by the Dagster definitions (checked at
+load time), the generated layer-rule test and the `polster` commands.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from polster.contract.errors import PolsterError
+
+LAYERS = ("bronze", "silver", "gold")
+UPSTREAM_LAYER = {"bronze": None, "silver": "bronze", "gold": "silver"}
+COMPUTE_FUNCTION = {"bronze": "extract", "silver": "transform", "gold": "aggregate"}
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# `silver_orders__rejected` holds the rows silver_orders quarantined (polster.contract.quality).
+REJECTED_SUFFIX = "__rejected"
+MAX_NAME_LENGTH = 48
+
+
+class LayerRuleError(PolsterError, ValueError):
+    """The asset graph breaks one or more medallion rules."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where (an asset key, or a file), what is wrong and how to fix it."""
+
+    where: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}. Fix: {self.fix}."
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be an asset name, or None when it can."""
+    if not name:
+        return "the name is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"the name is longer than {MAX_NAME_LENGTH} characters"
+    if not NAME_PATTERN.match(name):
+        return (
+            f"'{name}' must start with a lowercase letter and contain only "
+            "lowercase letters, digits and '_'"
+        )
+    if keyword.iskeyword(name):
+        return f"'{name}' is a Python keyword"
+    if name.endswith(REJECTED_SUFFIX):
+        return f"names ending in '{REJECTED_SUFFIX}' are kept for the tables of rejected rows"
+    return None
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """Split an asset key such as "silver_clean_orders" into ("silver", "clean_orders")."""
+    layer, _, name = key.partition("_")
+    if layer not in LAYERS or not name:
+        msg = (
+            f"'{key}' is not a medallion asset key: it must be <layer>_<name>, "
+            f"with the layer one of {', '.join(LAYERS)}"
+        )
+        raise ValueError(msg)
+    return layer, name
+
+
+def layer_of(key: str) -> str | None:
+    """The layer an asset key belongs to, or None for a key outside the polster.contract."""
+    try:
+        return split_key(key)[0]
+    except ValueError:
+        return None
+
+
+def layer_rank(key: str) -> int:
+    """Position of a key's layer in LAYERS (keys outside the medallion come last)."""
+    layer = layer_of(key)
+    return LAYERS.index(layer) if layer else len(LAYERS)
+
+
+def by_layer(keys: Iterable[str]) -> list[str]:
+    """Asset keys in pipeline order: bronze first, then silver, then gold, each by name."""
+    return sorted(keys, key=lambda key: (layer_rank(key), key))
+
+
+def find_violations(graph: Mapping[str, Iterable[str]]) -> list[Violation]:
+    """Every broken rule in a graph mapping each asset key to its upstream keys."""
+    upstreams = {key: sorted(set(deps)) for key, deps in graph.items()}
+    violations: list[Violation] = []
+    for key, deps in sorted(upstreams.items()):
+        violations.extend(_key_violations(key))
+        layer = layer_of(key)
+        if layer is None:
+            continue
+        violations.extend(_dependency_violations(key, layer, deps, upstreams))
+    cycle = find_cycle(upstreams)
+    if cycle:
+        violations.append(
+            Violation(
+                where=cycle[0],
+                problem=f"dependencies form a cycle: {' -> '.join(cycle)}",
+                fix="remove one of these dependencies",
+            )
+        )
+    return violations
+
+
+def _key_violations(key: str) -> list[Violation]:
+    layer = layer_of(key)
+    if layer is None:
+        return [
+            Violation(
+                where=key,
+                problem=f"the key does not start with a layer ({', '.join(LAYERS)})",
+                fix=f"rename it to <layer>_<name>, for example silver_{key}",
+            )
+        ]
+    problem = name_problem(split_key(key)[1])
+    if problem:
+        return [Violation(key, problem, "rename the asset and its two files")]
+    return []
+
+
+def _dependency_violations(
+    key: str, layer: str, deps: list[str], graph: Mapping[str, object]
+) -> list[Violation]:
+    allowed = UPSTREAM_LAYER[layer]
+    where = f"the parameters of {COMPUTE_FUNCTION[layer]}() in src/core/{key}.py"
+    if allowed is None:
+        if deps:
+            return [
+                Violation(
+                    key,
+                    "bronze assets ingest raw data and take no upstream, "
+                    f"but it depends on {', '.join(deps)}",
+                    f"remove the parameters of extract() in src/core/{key}.py",
+                )
+            ]
+        return []
+    if not deps:
+        return [
+            Violation(
+                key,
+                f"{layer} assets need at least one {allowed} upstream, but it has none",
+                f"add a {allowed} asset key as a parameter to {where}",
+            )
+        ]
+    violations = []
+    for dep in deps:
+        if dep not in graph:
+            violations.append(
+                Violation(
+                    key,
+                    f"its upstream {dep} does not exist",
+                    f"create {dep} or remove it from {where}",
+                )
+            )
+        elif layer_of(dep) != allowed:
+            violations.append(
+                Violation(
+                    key,
+                    f"{layer} assets may depend only on {allowed} assets, but it depends on {dep}",
+                    f"depend on a {allowed} asset instead, in {where}",
+                )
+            )
+    return violations
+
+
+def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """One dependency cycle as a path that ends where it starts, or None."""
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(key: str) -> list[str] | None:
+        if key in visiting:
+            return [*visiting[visiting.index(key) :], key]
+        if key in done or key not in graph:
+            return None
+        visiting.append(key)
+        for dep in sorted(graph[key]):
+            cycle = visit(dep)
+            if cycle:
+                return cycle
+        visiting.pop()
+        done.add(key)
+        return None
+
+    for key in sorted(graph):
+        cycle = visit(key)
+        if cycle:
+            return cycle
+    return None
+
+
+def check_graph(graph: Mapping[str, Iterable[str]]) -> None:
+    """Raise LayerRuleError listing every broken rule, if any."""
+    violations = find_violations(graph)
+    if violations:
+        lines = "\n".join(f"  - {violation}" for violation in violations)
+        count = len(violations)
+        msg = f"The pipeline breaks the medallion layer rules ({count} problem(s)):\n{lines}"
+        raise LayerRuleError(msg)
+
+
+# The compute function's keyword parameter that receives the partition being written.
+PARTITION_PARAMETER = "partition"
+
+
+def upstreams_of_parameters(parameters: Iterable[str]) -> list[str]:
+    """The one rule for upstreams: a compute function's parameter names, in order, but
+    `partition`, which is the partition being written, not an asset. (Used on imported
+    functions here, and on parsed modules by the tooling, which imports no user code.)"""
+    return [name for name in parameters if name != PARTITION_PARAMETER]

@@ -1,0 +1,67 @@
+"""One writer per table at a time, across processes: a lock file per table.
+
+Two runs of the pipeline, or a run and `python src/core/<asset>.py`, may write the same
+table at once. Delta's own commits are atomic, but a silver write is two commits (its
+rejected rows, then its kept rows) and an overwrite reads the version it replaces, so
+the second writer waits for the first instead: it takes the lock when the first is done,
+or gives up after the timeout with one line that says who holds it.
+
+The lock files live in the project's `.polster/locks/` folder (git-ignored), also for
+tables on ADLS: the lock covers the processes of this project on this machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from polster.contract.errors import PolsterError
+
+
+class LockTimeoutError(PolsterError, TimeoutError):
+    """Another process kept writing a table for longer than we were willing to wait."""
+
+
+def lock_path(folder: Path, uri: str, key: str) -> Path:
+    """The lock file of the table at `uri` (one per table, whichever store names it)."""
+    digest = hashlib.sha1(uri.encode()).hexdigest()[:12]
+    return folder / f"{key}-{digest}.lock"
+
+
+@contextmanager
+def table_lock(folder: Path, uri: str, key: str, timeout: float) -> Iterator[None]:
+    """Hold the write lock of one table; wait at most `timeout` seconds for it."""
+    path = lock_path(folder, uri, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        msg = f"cannot create the lock folder {path.parent} ({error.strerror}): make it writable"
+        raise PolsterError(msg) from None
+    owner = path.with_suffix(".owner")
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        msg = (
+            f"{key} is being written by another process ({_read(owner)}); waited "
+            f"{timeout:.0f} s. Let that run finish, or wait longer: POLSTER_LOCK_TIMEOUT=<seconds>"
+        )
+        raise LockTimeoutError(msg) from None
+    try:
+        owner.write_text(f"pid {os.getpid()}, since {datetime.now():%Y-%m-%d %H:%M:%S}")
+        yield
+    finally:
+        lock.release()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"

@@ -1,0 +1,1059 @@
+"""The only code that reads or writes tables: one Delta Lake table per asset.
+
+A table lives at `<root>/<layer>/<name>`. Every write is write -> audit -> publish: the
+data files first, then the checks on exactly those rows, then one atomic Delta commit
+that records which run wrote it; a refused write publishes nothing. Earlier versions are
+kept (time travel). Every read is lazy, so Polars pushes projections and filters down to
+the files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import polars as pl
+from deltalake import CommitProperties, DeltaTable
+from deltalake.exceptions import DeltaError, TableNotFoundError
+from filelock import FileLock, Timeout
+
+from polster.contract.declaration import WriteMode
+from polster.contract.errors import PolsterError
+from polster.contract.layers import REJECTED_SUFFIX, layer_of, split_key
+from polster.contract.partitions import PARTITION_COLUMN
+from polster.contract.quality import (
+    Check,
+    CheckOutcome,
+    Quarantined,
+    duplicated_keys,
+    evaluate,
+    rejected_key,
+)
+from polster.core import adls, paths, publish
+from polster.core.landing import (
+    SOURCE_FILE,
+    Landing,
+    files_metadata,
+    ingested_files,
+    source_columns,
+)
+from polster.core.locks import lock_path, table_lock
+from polster.core.settings import ENVIRONMENTS, Settings, get_settings
+from polster.core.sources.files import LandedFile
+
+Frame = pl.DataFrame | pl.LazyFrame
+Output = Frame | Quarantined | Landing  # what a compute function may return
+log = logging.getLogger("polster.storage")
+PREVIEW_ROWS = 5
+RECENT_COMMITS = 20  # how far back a write looks for the commits of interrupted writes
+# Commits that rewrite or delete files without changing the rows (polster optimize, vacuum).
+MAINTENANCE_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END"})
+
+
+class StorageError(PolsterError, RuntimeError):
+    """A table cannot be read or written; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What a new version must pass before it is published."""
+
+    checks: Sequence[Check] = ()
+    allow_empty: bool = True  # False: a result without rows is refused (bronze's default)
+
+    def run(
+        self, key: str, rows: pl.LazyFrame, row_count: int
+    ) -> tuple[list[CheckOutcome], list[str]]:
+        """The outcome of every check on `rows` (`row_count` of them), and why they may not
+        be published."""
+        layer = layer_of(key) or "bronze"
+        outcomes = evaluate(rows, self.checks)
+        refusals = [
+            f"blocking check {outcome.check.name} failed: {outcome.summary}"
+            for outcome in outcomes
+            if outcome.check.blocks(layer) and not outcome.passed
+        ]
+        if not self.allow_empty and row_count == 0:
+            refusals.append(
+                f"the result has no rows (if that is fine, set ALLOW_EMPTY = True in "
+                f"src/core/{key}.py)"
+            )
+        return outcomes, refusals
+
+
+class AuditError(StorageError):
+    """A new version failed its audit: nothing was published, the previous one is current."""
+
+    def __init__(self, message: str, outcomes: Sequence[CheckOutcome]) -> None:
+        super().__init__(message)
+        self.outcomes = list(outcomes)
+
+
+@dataclass(frozen=True)
+class WrittenTable:
+    """What one write produced: where, which Delta version, how many rows, which columns."""
+
+    key: str
+    uri: str
+    version: int
+    row_count: int
+    schema: pl.Schema
+    outcomes: tuple[CheckOutcome, ...] = ()  # the audit's checks, on the rows published
+    preview: pl.DataFrame | None = None  # the first rows, read from the file just written
+    sample_uri: str | None = None  # the local sample written beside an ADLS table
+    fallback_reason: str | None = None  # why the table went to local storage instead
+    rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
+    notes: tuple[str, ...] = ()  # what the write repaired or cleaned up on its way
+    ingested: tuple[LandedFile, ...] | None = None  # the files added, for a Landing output
+    partition: date | None = None  # the partition written, for a partitioned asset
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A table's current version as its Delta log records it (no data file is read)."""
+
+    version: int
+    timestamp_ms: int
+    run_id: str | None  # the Dagster run that wrote it; None for a standalone script
+    rows: int
+
+
+class LocalDeltaTable(DeltaTable):
+    """A Delta table on a local disk, whose data files Polars can open whatever the path.
+
+    delta-rs percent-encodes the file paths it lists (`my shop` becomes `my%20shop`), and
+    Polars' scan_delta opens those paths as they are: under a folder with a space, every
+    read failed. Local paths are plain paths, so they are decoded here.
+    """
+
+    def file_uris(self, partition_filters: Any = None) -> list[str]:
+        return [unquote(uri) for uri in super().file_uris(partition_filters)]
+
+
+@dataclass(frozen=True)
+class RemoteAccess:
+    """Credentials and client options for ADLS, built only when first needed."""
+
+    settings: Settings = field(repr=False)
+
+    @cached_property
+    def delta_options(self) -> dict[str, str]:
+        return adls.delta_options(self.settings)
+
+    @cached_property
+    def polars_options(self) -> dict[str, Any]:
+        return adls.polars_options(self.settings)
+
+    def filesystem(self) -> Any:
+        from adlfs import AzureBlobFileSystem  # only to delete tables
+
+        return AzureBlobFileSystem(**adls.adlfs_options(self.settings))
+
+    def explain(self, error: Exception) -> str:
+        """An error's message on one line, its last cause first, every secret blanked out."""
+        lines = [re.sub(r"\x1b\[[0-9;]*m|↳", "", line).strip() for line in str(error).splitlines()]
+        text = "; ".join(reversed([line for line in lines if line])) or type(error).__name__
+        for secret in adls.secrets_of(self.settings):
+            text = text.replace(secret, "***")
+        return text[:300]
+
+    def hint(self) -> str:
+        return (
+            "check ADLS_ACCOUNT_NAME, ADLS_CONTAINER, ADLS_ENDPOINT, the network and "
+            f"{adls.credential_name(self.settings)}, or set ADLS_FALLBACK_TO_LOCAL=true "
+            "to write locally instead"
+        )
+
+
+@dataclass(frozen=True)
+class TableStore:
+    """Delta tables under one root folder: a local path, or an abfss:// URI with `remote`.
+
+    A remote store can also keep a local `sample` of each table it writes (dual write)
+    and write to a local `fallback` store when the remote one fails.
+    """
+
+    root: str
+    remote: RemoteAccess | None = None
+    sample: TableStore | None = None
+    sample_size: int = 50
+    fallback: TableStore | None = None
+    # Locks and the journal of writes in progress (.polster/ in the project).
+    state_dir: Path = field(default_factory=paths.state_dir)
+    lock_timeout: float = 600.0
+    # The environment (POLSTER_ENV) whose tables these are; every commit records it.
+    environment: str = ENVIRONMENTS[0]
+
+    def uri(self, key: str) -> str:
+        layer, name = split_key(key)
+        return f"{self.root.rstrip('/')}/{layer}/{name}"
+
+    def exists(self, key: str) -> bool:
+        return self._call(
+            f"reach {key}", lambda: DeltaTable.is_deltatable(self.uri(key), self._delta_options)
+        )
+
+    def read(self, key: str, version: int | None = None) -> pl.LazyFrame:
+        """The table of `key` (its latest version unless one is given), lazily."""
+        if key.endswith(REJECTED_SUFFIX) and version is None:
+            self._repair_if_idle(key.removesuffix(REJECTED_SUFFIX))
+        try:
+            table = self._table(key, version)
+        except StorageError:
+            if self.fallback is not None and self.fallback.exists(key):
+                log.warning("ADLS unreachable: reading %s from %s", key, self.fallback.uri(key))
+                return self.fallback.read(key, version)
+            raise
+        return pl.scan_delta(table, storage_options=self._polars_options)
+
+    def write(
+        self,
+        key: str,
+        output: Output,
+        run_id: str | None = None,
+        audit: Audit | None = None,
+        write_mode: WriteMode | None = None,
+        partition: date | None = None,
+    ) -> WrittenTable:
+        """Publish `output` as the next version of the table of `key`: write, audit, commit.
+
+        The data files are written first, then audited (`audit`: the module's CHECKS on
+        exactly these rows; an empty bronze result), and only then committed, in one Delta
+        commit that records the run. A blocking failure raises AuditError and publishes
+        nothing: the previous version stays current and the files are deleted.
+
+        For a Quarantined output, the rejected rows go to the `<key>__rejected` table,
+        committed just before the kept rows; both commits carry the same write id, so that
+        a crash between them is detected, and repaired, by the next write or read.
+        One write of a table at a time: a second process waits for the first (a lock).
+
+        `write_mode` (the module's WRITE_MODE): "overwrite" makes the rows the table;
+        "append" adds them, in one commit; "merge" upserts them by MERGE_KEY with one Delta
+        MERGE. Appended and merged tables are audited as the new version will be (the rows
+        already there with the new ones); quarantined rows are then appended.
+
+        A `partition` (a partitioned asset's window, by its first day) is stored in the
+        PARTITION_COLUMN of every row. Overwritten, it replaces exactly that partition's rows
+        in one commit (the table is Delta-partitioned by that column), and only its rows are
+        audited; merged, its rows are upserted as any merge.
+        """
+        audit = audit or Audit()
+        write_mode = write_mode or WriteMode()
+        try:
+            with self._locked(key):
+                written = self._call(
+                    f"write {key}",
+                    lambda: self._publish(key, output, run_id, audit, write_mode, partition),
+                )
+        except StorageError as error:
+            if self.fallback is None or isinstance(error, AuditError):
+                raise
+            log.warning("ADLS_FALLBACK_TO_LOCAL: %s; writing it locally instead", error)
+            written = self.fallback.write(key, output, run_id, audit, write_mode, partition)
+            return replace(written, fallback_reason=str(error))
+        if self.sample is not None and written.ingested != ():  # (): nothing new was written
+            head = self.read(key, version=written.version).head(self.sample_size)
+            written = replace(written, sample_uri=self.sample.write(key, head, run_id).uri)
+        return written
+
+    def delete(self, key: str) -> bool:
+        """Delete the table of `key` with all its versions; False when there was none."""
+        if not self.exists(key):
+            return False
+        if self.remote is None:
+            shutil.rmtree(self.uri(key))
+        else:
+            filesystem = self.remote.filesystem()
+            blob_path = _blob_path(self.uri(key))
+            self._call(f"delete {key}", lambda: filesystem.rm(blob_path, recursive=True))
+        return True
+
+    def history(self, key: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The table's commits, newest first, with the run that wrote each."""
+        return self._call(f"read the history of {key}", lambda: self._table(key).history(limit))
+
+    def latest_commit(self, key: str) -> Commit | None:
+        """The current version of `key`'s table, from its log; None when there is none."""
+
+        def describe() -> Commit | None:
+            table = self._existing(key)
+            if table is None:
+                return None
+            last = _last_write(table)
+            counts = pl.DataFrame(table.get_add_actions(flatten=True))["num_records"]
+            rows = int(counts.sum())
+            if counts.null_count():  # a file committed without statistics: count its rows
+                rows = (
+                    pl.scan_delta(table, storage_options=self._polars_options)
+                    .select(pl.len())
+                    .collect()
+                    .item()
+                )
+            return Commit(table.version(), last["timestamp"], last.get("dagster_run_id"), rows)
+
+        return self._call(f"read the log of {key}", describe)
+
+    def partitions(self, key: str) -> set[date]:
+        """The partitions written into the table (from its Delta log)."""
+
+        def found() -> set[date]:
+            table = self._existing(key)
+            if table is None:
+                return set()
+            if table.metadata().partition_columns == [PARTITION_COLUMN]:
+                actions = pl.DataFrame(table.get_add_actions(flatten=True))
+                if actions.is_empty():
+                    return set()
+                values = actions[f"partition.{PARTITION_COLUMN}"]
+                return {value for value in values.cast(pl.Date).to_list() if value is not None}
+            # A merged table: a row keeps only the partition that wrote it last, so the
+            # partitions written are those its commits record.
+            written = (commit.get("polster_partition") for commit in table.history())
+            return {date.fromisoformat(value) for value in written if value}
+
+        return self._call(f"read the partitions of {key}", found)
+
+    def schema(self, key: str) -> pl.Schema | None:
+        """The columns of the table's latest version; None when there is no table yet."""
+        try:
+            return self.read(key).collect_schema()
+        except StorageError:
+            return None
+
+    def restore(self, key: str, version: int) -> int:
+        """Make `version` the table's content again, as a new version; returns that version."""
+        table = self._table(key)
+        newest = table.version()
+        if newest == 0:
+            msg = f"{key} has a single version (0): there is no older one to restore"
+            raise StorageError(msg)
+        if not 0 <= version < newest:
+            older = f"one of 0 to {newest - 1}" if newest > 1 else "0"
+            msg = f"{key} is at version {newest}: restore an older one ({older})"
+            raise StorageError(msg)
+        metadata = {
+            "polster_asset": key,
+            "polster_restored_version": str(version),
+            "polster_env": self.environment,
+        }
+        commit = CommitProperties(custom_metadata=metadata)
+        try:
+            self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
+        except DeltaError as error:
+            if "missing file" not in str(error).lower():
+                raise
+            msg = (
+                f"{key} version {version} can no longer be restored: polster vacuum deleted "
+                "its files (it was replaced before the retention period); restore a newer "
+                f"version (see polster history {key})"
+            )
+            raise StorageError(msg) from None
+        return newest + 1
+
+    def optimize(self, key: str, zorder: Sequence[str] = ()) -> tuple[int, int, int | None]:
+        """Rewrite the table's data files into fewer, larger ones (Z-ordered by `zorder`).
+
+        A new version with exactly the same rows; the old files stay for the older versions
+        until a vacuum. Returns the file count before and after, and the new version (None
+        when the table was compact already).
+        """
+        with self._locked(key):
+            table = self._table(key)
+            before, version = len(table.file_uris()), table.version()
+            commit = CommitProperties(
+                custom_metadata=_maintenance_metadata(key, "optimize", self.environment)
+            )
+            if zorder:
+                self._call(
+                    f"optimize {key}",
+                    lambda: table.optimize.z_order(list(zorder), commit_properties=commit),
+                )
+            else:
+                self._call(
+                    f"optimize {key}", lambda: table.optimize.compact(commit_properties=commit)
+                )
+            after = self._table(key)
+            new_version = after.version() if after.version() != version else None
+            return before, len(after.file_uris()), new_version
+
+    def vacuum(
+        self,
+        key: str,
+        retention_hours: int,
+        keep_versions: Sequence[int],
+        enforce: bool = True,
+        dry_run: bool = False,
+    ) -> list[str]:
+        """Delete the files that no version in `keep_versions` uses and that were removed
+        (or never committed) more than `retention_hours` ago; returns them (`dry_run`: only
+        lists them). `enforce`: refuse a retention shorter than the table's minimum."""
+        with self._locked(key):  # no write of this table is under way: no file is half-made
+            table = self._table(key)
+            metadata = _maintenance_metadata(key, "vacuum", self.environment)
+            return self._call(
+                f"vacuum {key}",
+                lambda: table.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=dry_run,
+                    enforce_retention_duration=enforce,
+                    full=True,  # also the files of killed writes, and those before a checkpoint
+                    keep_versions=list(keep_versions),
+                    commit_properties=CommitProperties(custom_metadata=metadata),
+                ),
+            )
+
+    def properties(self, key: str) -> dict[str, str]:
+        """The table's Delta configuration (delta.deletedFileRetentionDuration, ...)."""
+        return dict(self._table(key).metadata().configuration)
+
+    def _table(self, key: str, version: int | None = None) -> DeltaTable:
+        """The Delta table of `key` at `version` (default: the latest)."""
+        uri = self.uri(key)
+        try:
+            return self._call(f"read {key}", lambda: self._open(uri, version))
+        except TableNotFoundError:
+            msg = (
+                f"{key} has no table at {uri} yet: materialize it first "
+                f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
+            )
+            raise StorageError(msg) from None
+        except DeltaError:
+            if version is None:
+                raise
+            newest = self._table(key).version()
+            msg = f"{key} has no version {version}: its versions are 0 to {newest}"
+            raise StorageError(msg) from None
+
+    @contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        with table_lock(self.state_dir / "locks", self.uri(key), key, self.lock_timeout):
+            yield
+
+    def _publish(
+        self,
+        key: str,
+        output: Output,
+        run_id: str | None,
+        audit: Audit,
+        write_mode: WriteMode,
+        partition: date | None,
+    ) -> WrittenTable:
+        """Write -> audit -> publish, under the table's lock."""
+        notes = self._recover(key)
+        write_id = publish.new_write_id()
+        parts: dict[str, Frame] = {key: output}
+        if isinstance(output, Quarantined):
+            parts = {key: output.kept, rejected_key(key): output.rejected}
+        mode, current, landed = "overwrite", None, None
+        if isinstance(output, Landing) and partition is not None:
+            msg = (
+                f"{key} reads a landing folder, which takes each new file once by itself: "
+                f"drop PARTITIONS from src/core/{key}.py"
+            )
+            raise StorageError(msg)
+        if isinstance(output, Landing):
+            plan = self._landing_plan(key, output)
+            if plan is None:  # nothing new landed: the latest version stays the latest
+                return replace(self._latest(key), ingested=(), notes=tuple(notes))
+            parts[key], mode, current, landed = plan
+        elif write_mode.mode != "overwrite":
+            existing = self._existing(key)
+            if existing is not None:
+                mode = write_mode.mode
+                current = pl.scan_delta(existing, storage_options=self._polars_options)
+            if write_mode.mode == "merge":
+                _check_merge_columns(key, parts[key], write_mode)
+                if current is None and write_mode.merge_delete:  # a first merge: nothing to delete
+                    parts[key] = _without_deleted(parts[key], write_mode.merge_delete)
+        folder = None  # where in the table's folder the files go
+        partition_values: dict[str, str] = {}  # the Delta partition the files belong to
+        if partition is not None and write_mode.mode == "merge":  # the column is a column
+            parts = {part: _in_partition(frame, partition) for part, frame in parts.items()}
+        elif partition is not None:  # a Delta partition: its rows are replaced
+            mode, folder = "partition", publish.partition_folder(PARTITION_COLUMN, partition)
+            partition_values = {PARTITION_COLUMN: partition.isoformat()}
+            for part in parts:
+                self._check_partitioned(part)
+        names = {part: publish.data_file_name(write_id, folder=folder) for part in parts}
+        journal = self._journal(write_id, {part: self.uri(part) for part in parts}, names)
+        staged: dict[str, publish.StagedFile] = {}
+        versions: dict[str, int] = {}
+        try:
+            crash_point(key, "before-files")
+            for part, frame in parts.items():
+                staged[part] = self._stage_source(
+                    part, frame, names[part], output, partition_values
+                )
+            kept = staged[key]
+            published, total = self._scan(kept.uri), kept.rows
+            if write_mode.mode == "merge":
+                _check_merge_batch(key, published, write_mode.merge_key)
+            if current is not None and mode == "merge":  # the rows of the other keys stay
+                merge_key = list(write_mode.merge_key)
+                others = current.join(published.select(merge_key), on=merge_key, how="anti")
+                if write_mode.merge_delete:  # flagged keys leave the table with their rows
+                    published = _without_deleted(published, write_mode.merge_delete)
+                published = pl.concat([others, published], how="diagonal_relaxed")
+                total = published.select(pl.len()).collect().item()
+            elif mode == "partition":  # the other partitions' rows stay as they are
+                total += self._rows_outside(key, partition)
+            elif current is not None:  # appended: the new version is the old rows plus these
+                published = pl.concat([current, published], how="vertical_relaxed")
+                total += current.select(pl.len()).collect().item()
+            outcomes, refusals = audit.run(key, published, total)
+            if refusals:
+                latest = self._existing(key)
+                stays = f"version {latest.version()} stays current" if latest else "no table"
+                what = f"{key} partition {partition}" if partition else key
+                msg = (
+                    f"{what} was not published: {'; '.join(refusals)}. Nothing was written "
+                    f"({stays}); fix the data or the logic in src/core/{key}.py"
+                )
+                raise AuditError(msg, outcomes)
+            crash_point(key, "after-files")
+            metadata = {
+                **_commit_metadata(key, run_id),
+                "polster_env": self.environment,
+                "polster_write": write_id,
+            }
+            if partition is not None:
+                metadata["polster_partition"] = partition.isoformat()
+            if landed is not None:  # which landed files this version added
+                metadata["polster_ingested_files"] = json.dumps(files_metadata(landed))
+            if len(parts) > 1:
+                metadata["polster_unit"] = write_id  # kept and rejected: one unit
+            for part, file in reversed(staged.items()):  # rejected first, kept last
+                if part == key and len(parts) > 1:
+                    crash_point(key, "between-commits")
+                part_metadata = {**metadata, "polster_asset": part}
+                if part != key:  # quarantined rows of an append or a merge are appended
+                    part_mode = mode if mode in ("overwrite", "partition") else "append"
+                    versions[part] = self._commit(part, file, part_metadata, part_mode)
+                elif mode == "merge":
+                    versions[part] = self._merge(part, file, part_metadata, write_mode, total)
+                else:
+                    versions[part] = self._commit(part, file, part_metadata, mode, total)
+            crash_point(key, "after-commit")
+        except BaseException:
+            # Delete what no version references: every file of this write not committed
+            # (a partly written one included). A committed part keeps its file; if the
+            # other part failed, the next write repairs the split unit.
+            for part in parts:
+                if part in versions:
+                    continue
+                self._delete_file(f"{self.uri(part)}/{names[part]}")
+                if self.remote is None:  # a refused first write leaves no empty folder
+                    with suppress(OSError):
+                        if folder:
+                            Path(self.uri(part), folder).rmdir()
+                        Path(self.uri(part)).rmdir()
+            self._delete_file(journal.as_posix(), local=True)
+            raise
+        self._delete_file(journal.as_posix(), local=True)
+        written = {
+            part: WrittenTable(
+                key=part,
+                uri=self.uri(part),
+                version=versions[part],
+                row_count=file.rows,
+                schema=file.schema,
+                preview=self._scan(file.uri).head(PREVIEW_ROWS).collect(),
+            )
+            for part, file in staged.items()
+        }
+        schema = written[key].schema
+        if mode == "partition":  # the partition is in the log, not in the files
+            schema = pl.Schema({**schema, PARTITION_COLUMN: pl.Date})
+        if mode == "merge":  # MERGE wrote the rows into files of its own
+            self._delete_file(staged[key].uri)
+            merged = pl.scan_delta(self._table(key), storage_options=self._polars_options)
+            schema = merged.collect_schema()  # without a MERGE_DELETE flag
+        return replace(
+            written[key],
+            row_count=total,
+            schema=schema,
+            outcomes=tuple(outcomes),
+            rejected=written.get(rejected_key(key)),
+            notes=tuple(notes),
+            ingested=landed,
+            partition=partition,
+        )
+
+    def _check_partitioned(self, key: str) -> None:
+        """Refuse to write a partition into a table that is not partitioned (one written
+        before its module declared PARTITIONS): its other rows would have no partition."""
+        table = self._existing(key)
+        if table is None or table.metadata().partition_columns == [PARTITION_COLUMN]:
+            return
+        msg = (
+            f"{key}'s table was written before src/core/{key}.py declared PARTITIONS, so its "
+            f"rows have no {PARTITION_COLUMN}: delete its folder ({self.uri(key)}) and "
+            "backfill the partitions, or drop PARTITIONS"
+        )
+        raise StorageError(msg)
+
+    def _rows_outside(self, key: str, partition: date | None) -> int:
+        """How many rows the table holds in partitions other than `partition` (from its log)."""
+        table = self._existing(key)
+        if table is None:
+            return 0
+        actions = pl.DataFrame(table.get_add_actions(flatten=True))
+        if actions.is_empty():
+            return 0
+        others = actions.filter(pl.col(f"partition.{PARTITION_COLUMN}") != partition)
+        return int(others["num_records"].sum())
+
+    def _landing_plan(
+        self, key: str, landing: Landing
+    ) -> tuple[pl.LazyFrame, str, pl.LazyFrame | None, tuple[LandedFile, ...]] | None:
+        """What to write for the files that landed: (rows, mode, rows kept, files), or None.
+
+        New files are appended. A changed file (another size or modification time) replaces
+        the rows it gave before: the new version is then the table without them, plus the
+        batch, written whole. None when nothing is new.
+        """
+        try:
+            table = self.read(key)
+        except StorageError:
+            table = None
+        held = ingested_files(table) if table is not None else {}
+        columns = source_columns(table.collect_schema()) if held else None
+        files = landing.files()
+        batch = landing.batch(held, columns, files)
+        if not batch.files:
+            return None
+        if table is None:
+            return batch.frame, "overwrite", None, batch.files
+        if batch.replaced:
+            kept = table.filter(~pl.col(SOURCE_FILE).is_in(batch.replaced))
+            rows = pl.concat([kept, batch.frame], how="vertical_relaxed")
+            return rows, "overwrite", None, batch.files
+        return batch.frame, "append", table, batch.files
+
+    def _stage_source(
+        self, key: str, frame: Frame, name: str, output: Output, partition_values: dict[str, str]
+    ) -> publish.StagedFile:
+        """Stage `frame`; a landed file that cannot be read is named in one line."""
+        try:
+            return self._stage(key, frame, name, partition_values)
+        except (pl.exceptions.PolarsError, DeltaError) as error:
+            if not isinstance(output, Landing):
+                raise
+            raise output.explain(error, output.files()) from None
+
+    def _latest(self, key: str) -> WrittenTable:
+        """What the table's latest version holds, without writing anything."""
+        table = self._table(key)
+        rows = pl.scan_delta(table, storage_options=self._polars_options)
+        return WrittenTable(
+            key=key,
+            uri=self.uri(key),
+            version=table.version(),
+            row_count=rows.select(pl.len()).collect().item(),
+            schema=rows.collect_schema(),
+        )
+
+    def _stage(
+        self, key: str, frame: Frame, name: str, partition_values: dict[str, str]
+    ) -> publish.StagedFile:
+        """Stream `frame` into a new data file in the table's folder (of the Delta partition
+        `partition_values` names, if any); no version sees it yet."""
+        lazy = frame.lazy()
+        schema = lazy.collect_schema()
+        if not schema:
+            msg = f"{key} returned a frame without columns: return at least one column"
+            raise StorageError(msg)
+        unstorable = publish.unstorable_columns(schema)
+        if unstorable:
+            msg = (
+                f"{key} cannot be stored: column(s) {', '.join(unstorable)} have no Delta Lake "
+                f"type. Convert them in src/core/{key}.py (e.g. .cast(pl.String)); nothing "
+                "was written"
+            )
+            raise StorageError(msg)
+        lazy = publish.storable(lazy, schema)
+        schema = lazy.collect_schema()
+        uri = f"{self.uri(key)}/{name}"
+        if self.remote is None:
+            self._make_writable_folder(key, Path(uri).parent)
+        # Streamed batch by batch: memory does not grow with the table. Like every Parquet
+        # write, it does not keep row order: whoever needs an order sorts what they read.
+        lazy.sink_parquet(uri, storage_options=self._polars_options)
+        rows, stats = publish.file_statistics(self._scan(uri), schema)
+        size, modified_ms = self._file_info(uri)
+        return publish.StagedFile(
+            name, uri, size, modified_ms, rows, schema, stats, partition_values
+        )
+
+    def _make_writable_folder(self, key: str, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            writable = os.access(folder, os.W_OK)
+            reason = "it is read-only"
+        except OSError as error:
+            writable, reason = False, error.strerror or type(error).__name__
+        if not writable:
+            msg = (
+                f"{key} cannot be written to {folder} ({reason}): make the folder writable, "
+                "or point POLSTER_DATA_DIR at one that is"
+            )
+            raise StorageError(msg)
+
+    def _commit(
+        self,
+        key: str,
+        file: publish.StagedFile,
+        metadata: dict[str, str],
+        mode: str,
+        rows: int | None = None,
+    ) -> int:
+        """Commit one staged file as the table's next version (of `rows` rows, when known);
+        returns that version."""
+        uri = self.uri(key)
+        if rows is None and mode == "overwrite":
+            rows = file.rows
+        if rows is not None:
+            metadata = {**metadata, "polster_rows": str(rows)}
+        table = self._existing(key)
+        publish.commit(
+            uri,
+            [file],
+            file.schema,
+            metadata,
+            mode=mode,
+            table=table,
+            storage_options=self._delta_options,
+        )
+        return 0 if table is None else table.version() + 1
+
+    def _merge(
+        self,
+        key: str,
+        file: publish.StagedFile,
+        metadata: dict[str, str],
+        write_mode: WriteMode,
+        rows: int,
+    ) -> int:
+        """Upsert the staged rows into the table by its merge key, in one Delta MERGE commit
+        (it writes files of its own: the staged one is deleted once described); returns the
+        version."""
+        table = self._table(key)
+        batch = self._scan(file.uri).collect()  # MERGE reads its source whole: the batch only
+        predicate = " AND ".join(
+            f"target.`{column}` = source.`{column}`" for column in write_mode.merge_key
+        )
+        properties = CommitProperties(custom_metadata={**metadata, "polster_rows": str(rows)})
+        merger = table.merge(
+            batch,
+            predicate,
+            source_alias="source",
+            target_alias="target",
+            merge_schema=True,
+            commit_properties=properties,
+        )
+        flag = write_mode.merge_delete
+        if flag is None:
+            merger = merger.when_matched_update_all().when_not_matched_insert_all()
+        else:  # a flagged row deletes its key; the flag itself is not stored
+            stored = {f"`{column}`": f"source.`{column}`" for column in batch.columns}
+            del stored[f"`{flag}`"]
+            merger = (
+                merger.when_matched_delete(predicate=f"source.`{flag}` IS TRUE")
+                .when_matched_update(updates=stored)
+                .when_not_matched_insert(updates=stored, predicate=f"source.`{flag}` IS NOT TRUE")
+            )
+        merger.execute()
+        return table.version()
+
+    def _existing(self, key: str) -> DeltaTable | None:
+        """The table of `key` at its latest version, or None when there is none yet."""
+        try:
+            return self._open(self.uri(key))
+        except TableNotFoundError:
+            return None
+
+    def _scan(self, uri: str) -> pl.LazyFrame:
+        return pl.scan_parquet(uri, storage_options=self._polars_options)
+
+    # A journal of the writes in progress, so that a killed one is cleaned up after.
+
+    def _journal(self, write_id: str, tables: dict[str, str], names: dict[str, str]) -> Path:
+        """Record the files a write is about to create, before it creates them."""
+        folder = self.state_dir / "pending"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {key: f"{uri}/{names[key]}" for key, uri in tables.items()}
+        path = folder / f"{write_id}.json"
+        path.write_text(json.dumps({"write_id": write_id, "files": files}))
+        return path
+
+    def _recover(self, key: str) -> list[str]:
+        """Clean up after writes of `key` that were killed: their files, a split unit."""
+        notes = []
+        for path in sorted((self.state_dir / "pending").glob("*.json")):
+            try:
+                entry = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            files: dict[str, str] = entry["files"]
+            if key not in files or not files[key].startswith(f"{self.uri(key)}/"):
+                continue  # another table's write (or another store's)
+            for part, uri in files.items():
+                if not self._committed(part, entry["write_id"]):
+                    self._delete_file(uri)
+            path.unlink(missing_ok=True)
+            notes.append(f"removed the files of an interrupted write ({entry['write_id'][:8]})")
+        repaired = self._repair_unit(key)
+        return [*notes, *([repaired] if repaired else [])]
+
+    def _committed(self, key: str, write_id: str) -> bool:
+        table = self._existing(key)
+        recent = table.history(RECENT_COMMITS) if table is not None else []
+        return any(commit.get("polster_write") == write_id for commit in recent)
+
+    def _repair_unit(self, key: str) -> str | None:
+        """If a crash split kept and rejected rows between two runs, put them back together.
+
+        Rejected rows are committed first: after a crash between the two commits, the
+        rejected table is one write ahead. It is restored to the version of the unit the
+        kept table holds, as a new version that says so.
+        """
+        rejected = rejected_key(key)
+        rejected_table = self._existing(rejected)
+        if rejected_table is None:
+            return None
+        kept_table = self._existing(key)
+        if kept_table is None:
+            # The very first write died between its commits: its rejected rows belong to
+            # no kept rows at all.
+            writes = _writes(rejected_table, RECENT_COMMITS)
+            if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
+                self.delete(rejected)
+                return f"removed {rejected}: an interrupted first write of {key} left it alone"
+            return None
+        unit = _last_write(kept_table).get("polster_unit")
+        latest = _writes(rejected_table, RECENT_COMMITS)
+        if unit is None or latest[0].get("polster_unit") == unit:
+            return None
+        match = next((commit for commit in latest if commit.get("polster_unit") == unit), None)
+        if match is None:
+            return None
+        metadata = {
+            "polster_asset": rejected,
+            "polster_restored_version": str(match["version"]),
+            "polster_unit": unit,
+            "polster_env": self.environment,
+            "polster_repaired": f"a crash left {rejected} one write ahead of {key}",
+        }
+        rejected_table.restore(
+            match["version"], commit_properties=CommitProperties(custom_metadata=metadata)
+        )
+        note = (
+            f"repaired {rejected}: an interrupted write had left it ahead of {key}; "
+            f"restored version {match['version']}, which goes with {key}'s rows"
+        )
+        log.warning(note)
+        return note
+
+    def _repair_if_idle(self, key: str) -> None:
+        """Repair a split unit before it is read, unless a write of it is under way."""
+        lock = FileLock(lock_path(self.state_dir / "locks", self.uri(key), key))
+        try:
+            lock.acquire(timeout=0)
+        except (Timeout, OSError):
+            return
+        try:
+            self._call(f"read {key}", lambda: self._repair_unit(key))
+        finally:
+            lock.release()
+
+    def _file_info(self, uri: str) -> tuple[int, int]:
+        """Size in bytes and modification time in milliseconds of a data file."""
+        if self.remote is None:
+            stat = os.stat(uri)
+            return stat.st_size, int(stat.st_mtime * 1000)
+        info = self.remote.filesystem().info(_blob_path(uri))
+        return int(info["size"]), int(time.time() * 1000)
+
+    def _delete_file(self, uri: str, local: bool = False) -> None:
+        """Delete a file that no version references; a file already gone is fine."""
+        try:
+            if self.remote is None or local:
+                Path(uri).unlink(missing_ok=True)
+            else:
+                self.remote.filesystem().rm(_blob_path(uri))
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning(
+                "could not delete %s (%s): no version uses it, delete it by hand", uri, error
+            )
+
+    def _open(self, uri: str, version: int | None = None) -> DeltaTable:
+        kind = DeltaTable if self.remote else LocalDeltaTable
+        return kind(uri, version, self._delta_options)
+
+    def _call(self, action: str, operation: Any) -> Any:
+        """Run an operation on remote storage, turning I/O failures into one clear message."""
+        if self.remote is None:
+            return operation()
+        try:
+            return operation()
+        except OSError as error:
+            msg = (
+                f"could not {action} at {self.root} ({self.remote.explain(error)}): "
+                f"{self.remote.hint()}"
+            )
+            raise StorageError(msg) from None
+
+    @property
+    def _delta_options(self) -> dict[str, str] | None:
+        return self.remote.delta_options if self.remote else None
+
+    @property
+    def _polars_options(self) -> dict[str, Any] | None:
+        return self.remote.polars_options if self.remote else None
+
+
+# Called with (table key, stage) as a write reaches each of its stages: before-files,
+# after-files (written and audited, not committed), between-commits (rejected rows
+# committed, kept rows not), after-commit. Empty in a project's runs; the crash tests add a
+# hook that kills the process there, exactly as `kill -9` would (tests/crash_at.py).
+WRITE_STAGE_HOOKS: list[Callable[[str, str], None]] = []
+
+
+def crash_point(key: str, stage: str) -> None:
+    """A write of `key` reached `stage`: tell the hooks, if any."""
+    for hook in WRITE_STAGE_HOOKS:
+        hook(key, stage)
+
+
+def _check_merge_columns(key: str, frame: Frame, write_mode: WriteMode) -> None:
+    """A merge key (and delete flag) must be columns of the frame: else one line, nothing
+    written."""
+    schema = frame.lazy().collect_schema()
+    columns = schema.names()
+    missing = [column for column in write_mode.merge_key if column not in columns]
+    if missing:
+        msg = (
+            f"{key} cannot be merged: MERGE_KEY column(s) {', '.join(missing)} are not in the "
+            f"frame it returned (its columns: {', '.join(columns)}). Fix MERGE_KEY or the "
+            f"function in src/core/{key}.py; nothing was written"
+        )
+        raise StorageError(msg)
+    flag = write_mode.merge_delete
+    if flag is not None and schema.get(flag) != pl.Boolean:
+        found = f"is {schema[flag]}" if flag in schema else "is not in the frame it returned"
+        msg = (
+            f"{key} cannot be merged: its MERGE_DELETE column {flag} {found}; it must be a "
+            f"Boolean column (true deletes the row's key). Fix MERGE_DELETE or the function "
+            f"in src/core/{key}.py; nothing was written"
+        )
+        raise StorageError(msg)
+
+
+def _in_partition(frame: Frame, partition: date | None) -> Frame:
+    """`frame` with its partition in PARTITION_COLUMN (set, whatever the column held)."""
+    if partition is None:
+        return frame
+    return frame.with_columns(pl.lit(partition, dtype=pl.Date).alias(PARTITION_COLUMN))
+
+
+def _without_deleted(frame: Frame, flag: str) -> Frame:
+    """The rows a merge stores: those not flagged for deletion, without the flag."""
+    return frame.filter(~pl.col(flag).fill_null(value=False)).drop(flag)
+
+
+def _check_merge_batch(key: str, batch: pl.LazyFrame, merge_key: Sequence[str]) -> None:
+    """A merge needs each key once in the batch, and no null key: else one line naming them."""
+    columns = list(merge_key)
+    nulls = batch.filter(pl.any_horizontal(pl.col(columns).is_null())).select(pl.len())
+    if nulls.collect().item():
+        msg = (
+            f"{key} cannot be merged: {nulls.collect().item():,} incoming row(s) have a null "
+            f"MERGE_KEY ({', '.join(columns)}); nothing was written"
+        )
+        raise StorageError(msg)
+    repeated = duplicated_keys(batch, columns).sort(columns)
+    if repeated.height:
+        shown = [
+            "(" + ", ".join(map(str, row)) + ")" if len(columns) > 1 else str(row[0])
+            for row in repeated.select(columns).head(PREVIEW_ROWS).rows()
+        ]
+        extra = repeated.height - len(shown)
+        more = f" and {extra:,} more" if extra else ""
+        msg = (
+            f"{key} cannot be merged: MERGE_KEY ({', '.join(columns)}) is not unique in the "
+            f"incoming rows: {', '.join(shown)}{more} appear more than once. Make the key "
+            f"unique in src/core/{key}.py (e.g. .unique({columns!r}, keep='last')); nothing "
+            "was written"
+        )
+        raise StorageError(msg)
+
+
+def is_maintenance(commit: dict[str, Any]) -> bool:
+    """Whether a commit only rewrote or deleted files (optimize, vacuum): same rows."""
+    return commit.get("operation") in MAINTENANCE_OPERATIONS
+
+
+def _writes(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
+    """The newest commits among the last `limit` that wrote rows, newest first."""
+    return [commit for commit in table.history(limit) if not is_maintenance(commit)]
+
+
+def _last_write(table: DeltaTable) -> dict[str, Any]:
+    """The newest commit that wrote rows (the latest one if maintenance hid them all)."""
+    return next(iter(_writes(table, RECENT_COMMITS)), None) or table.history(1)[0]
+
+
+def _maintenance_metadata(key: str, operation: str, environment: str) -> dict[str, str]:
+    return {"polster_asset": key, "polster_maintenance": operation, "polster_env": environment}
+
+
+def _blob_path(uri: str) -> str:
+    """`container/path` of an abfss://container@account.dfs.core.windows.net/path URI."""
+    container, _, rest = uri.removeprefix("abfss://").partition("@")
+    return f"{container}/{rest.partition('/')[2]}"
+
+
+def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
+    if run_id:
+        return {"polster_asset": key, "dagster_run_id": run_id}
+    return {"polster_asset": key, "polster_run": "standalone"}
+
+
+def store_from_settings(settings: Settings) -> TableStore:
+    """The table store the settings describe."""
+    local = TableStore(
+        root=str(settings.data_dir),
+        lock_timeout=settings.lock_timeout,
+        environment=settings.environment,
+    )
+    if settings.storage_backend == "local":
+        return local
+    samples = replace(local, root=str(settings.data_dir / "adls_samples"))
+    return TableStore(
+        root=adls.table_root(settings),
+        remote=RemoteAccess(settings),
+        sample=None if settings.disable_local_sample else samples,
+        sample_size=settings.dual_write_sample_size,
+        fallback=local if settings.adls_fallback_to_local else None,
+        lock_timeout=settings.lock_timeout,
+        environment=settings.environment,
+    )
+
+
+def default_store() -> TableStore:
+    """The project's table store, from `.env` and the environment."""
+    return store_from_settings(get_settings())

@@ -1,0 +1,1 @@
+"""The `polster` command: scaffolding, validation, tables and updates of a project."""

@@ -1,0 +1,168 @@
+"""Bring a newer Polster template into this project with Copier, without losing work.
+
+`polster update` starts only from a clean git work tree, so that `git diff` afterwards
+shows exactly what the update changed and a failed update can be undone completely.
+Copier renders the project's current template version and the new one, and replays
+your changes on top; where both touched the same lines, the file gets conflict markers.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from polster.contract.errors import PolsterError
+
+ANSWERS_FILE = ".copier-answers.yml"
+CONFLICT_STYLES = ("inline", "rej")
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What an update changed, and what it left for the user to resolve."""
+
+    from_version: str
+    to_version: str
+    conflicts: list[str]  # files with <<<<<<< markers (inline style)
+    rejects: list[str]  # *.rej files beside the files they belong to (rej style)
+    removed: list[str]  # files the new template no longer has
+
+    @property
+    def clean(self) -> bool:
+        return not (self.conflicts or self.rejects)
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in the project; a missing git or repository becomes a PolsterError."""
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        msg = "git is not installed: install it, then commit your work and try again"
+        raise PolsterError(msg) from None
+    if result.returncode != 0:
+        msg = f"git {' '.join(args)} failed: {result.stderr.strip()}"
+        raise PolsterError(msg)
+    return result.stdout
+
+
+def answers_of(root: Path) -> dict[str, str]:
+    """The `_key: value` lines of the answers file (where the template came from)."""
+    path = root / ANSWERS_FILE
+    if not path.is_file():
+        msg = (
+            f"{ANSWERS_FILE} is missing, so Copier cannot tell which template this project "
+            "came from: restore it from git (git checkout -- .copier-answers.yml)"
+        )
+        raise PolsterError(msg)
+    answers = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition(":")
+        if key.startswith("_"):
+            answers[key] = value.strip().strip("'\"")
+    return answers
+
+
+def check_ready(root: Path) -> dict[str, str]:
+    """Refuse to update unless the project is a git repository with nothing uncommitted."""
+    answers = answers_of(root)
+    if not answers.get("_src_path") or not answers.get("_commit"):
+        msg = (
+            f"{ANSWERS_FILE} has no _src_path/_commit: it was not written by `copier copy`; "
+            "re-create it with `copier recopy --trust <template> .` (see README.md, Updating)"
+        )
+        raise PolsterError(msg)
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True).returncode:
+        msg = (
+            "this project has no git commit yet: run "
+            "`git init && git add -A && git commit -m 'Start'` first"
+        )
+        raise PolsterError(msg)
+    changes = git(root, "status", "--porcelain").splitlines()
+    if changes:
+        shown = ", ".join(line[3:] for line in changes[:3]) + (", ..." if len(changes) > 3 else "")
+        msg = (
+            f"{len(changes)} uncommitted change(s) ({shown}): commit them first "
+            "(git add -A && git commit -m 'Before updating Polster') or stash them "
+            "(git stash -u), so that the update can be reviewed and undone on its own"
+        )
+        raise PolsterError(msg)
+    return answers
+
+
+def copier_command(
+    vcs_ref: str | None, data: Sequence[str], conflict: str, interactive: bool
+) -> list[str]:
+    """The `copier update` command line for these options."""
+    if conflict not in CONFLICT_STYLES:
+        msg = f"--conflict {conflict!r} is not one of: {', '.join(CONFLICT_STYLES)}"
+        raise PolsterError(msg)
+    for item in data:
+        if "=" not in item:
+            msg = f"--data {item!r} is not KEY=VALUE, e.g. --data ci_platform=gitlab"
+            raise PolsterError(msg)
+    # Without a terminal, every earlier answer is kept and new questions take their default.
+    command = [sys.executable, "-m", "copier", "update", "--trust", f"--conflict={conflict}"]
+    command.append("--skip-answered" if interactive else "--defaults")
+    if vcs_ref:
+        command.append(f"--vcs-ref={vcs_ref}")
+    for item in data:
+        command += ["--data", item]
+    return command
+
+
+def has_changes(root: Path) -> bool:
+    return bool(git(root, "status", "--porcelain").strip())
+
+
+def leftovers(root: Path) -> tuple[list[str], list[str]]:
+    """Files with conflict markers, and `.rej` files, after an update."""
+    conflicts = git(root, "diff", "--name-only", "--diff-filter=U").split()
+    status = git(root, "status", "--porcelain", "--ignored", "--untracked-files=all")
+    rejects = [line[3:] for line in status.splitlines() if line.endswith(".rej")]
+    return conflicts, rejects
+
+
+def update(
+    root: Path,
+    vcs_ref: str | None = None,
+    data: Sequence[str] = (),
+    conflict: str = "inline",
+    interactive: bool = False,
+) -> UpdateResult:
+    """Run `copier update` on a clean project; undo everything if Copier fails."""
+    command = copier_command(vcs_ref, data, conflict, interactive)
+    before = check_ready(root)["_commit"]
+    try:
+        returncode = subprocess.run(command, cwd=root, check=False).returncode
+    except KeyboardInterrupt:
+        returncode = 130
+    if returncode != 0:
+        # The work tree was clean: resetting removes exactly what Copier wrote.
+        git(root, "reset", "--quiet", "--hard", "HEAD")
+        git(root, "clean", "--quiet", "-d", "--force")
+        msg = (
+            f"copier update stopped (exit code {returncode}, see above); "
+            "the project is back at its last commit, nothing was changed"
+        )
+        raise PolsterError(msg)
+    conflicts, rejects = leftovers(root)
+    removed = git(root, "diff", "--name-only", "--diff-filter=D", "HEAD").split()
+    return UpdateResult(before, answers_of(root)["_commit"], conflicts, rejects, removed)
+
+
+def check_for_update(root: Path) -> dict[str, object]:
+    """Copier's answer to "is there a newer template version?" (needs the template's tags)."""
+    answers_of(root)
+    command = [sys.executable, "-m", "copier", "check-update", "--output-format", "json"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        msg = f"copier check-update failed: {reason}"
+        raise PolsterError(msg)
+    return json.loads(result.stdout)

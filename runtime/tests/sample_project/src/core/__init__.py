@@ -1,0 +1,1 @@
+"""The sample project's asset logic."""

@@ -1,0 +1,18 @@
+"""The runner behind run_polster.py: its choices, without running Dagster."""
+
+import pytest
+from polster.orchestration import runner
+
+
+@pytest.mark.parametrize(
+    ("keys", "cpus", "expected"),
+    [
+        (["bronze_example", "silver_example", "gold_example"], 8, "in_process"),
+        (["bronze_example", "bronze_orders", "silver_example"], 8, "multiprocess"),
+        (["bronze_example", "bronze_orders"], 1, "in_process"),
+    ],
+)
+def test_auto_runs_parallel_layers_in_several_processes(monkeypatch, keys, cpus, expected):
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: cpus)
+
+    assert runner.choose_executor(keys) == expected

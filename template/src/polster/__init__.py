@@ -1,1 +1,0 @@
-"""Polster: the medallion rules and project tooling bundled with this project."""
