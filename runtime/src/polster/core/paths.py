@@ -10,6 +10,7 @@ directory (`dg dev` runs in `src/`, a notebook anywhere inside the project).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tomllib
 from functools import cache
@@ -20,6 +21,7 @@ from polster.contract.errors import PolsterError
 ROOT_VARIABLE = "POLSTER_PROJECT_ROOT"
 CONFIG_FILE = "pyproject.toml"
 CONFIG_TABLE = "[tool.polster]"
+CONFIG_LINE = re.compile(r"^\[tool\.polster\]\s*$", re.MULTILINE)  # the table's header line
 # Polster's own bookkeeping (table locks, writes in progress); git-ignored.
 STATE_FOLDER = ".polster"
 
@@ -32,8 +34,8 @@ def is_project(folder: Path) -> bool:
     """Whether `folder` holds a pyproject.toml with a [tool.polster] table."""
     config = folder / CONFIG_FILE
     try:
-        return CONFIG_TABLE in config.read_text(encoding="utf-8")
-    except OSError:
+        return CONFIG_LINE.search(config.read_text(encoding="utf-8")) is not None
+    except (OSError, UnicodeDecodeError):
         return False
 
 

@@ -1,28 +1,19 @@
-"""The only code that reads or writes tables: one Delta Lake table per asset.
-
-A table lives at `<root>/<layer>/<name>`. Every write is write -> audit -> publish: the
-data files first, then the checks on exactly those rows, then one atomic Delta commit
-that records which run wrote it; a refused write publishes nothing. Earlier versions are
-kept (time travel). Every read is lazy, so Polars pushes projections and filters down to
-the files.
-"""
+"""The table store: reads, the write pipeline (write -> audit -> publish, write modes,
+partitions, landed files), recovery of interrupted writes, history and maintenance."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
@@ -30,18 +21,13 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from filelock import FileLock, Timeout
 
 from polster.contract.declaration import WriteMode
-from polster.contract.errors import PolsterError
-from polster.contract.layers import REJECTED_SUFFIX, layer_of, split_key
+from polster.contract.layers import REJECTED_SUFFIX, split_key
 from polster.contract.partitions import PARTITION_COLUMN
 from polster.contract.quality import (
-    Check,
-    CheckOutcome,
     Quarantined,
-    duplicated_keys,
-    evaluate,
     rejected_key,
 )
-from polster.core import adls, paths, publish
+from polster.core import paths, publish
 from polster.core.landing import (
     SOURCE_FILE,
     Landing,
@@ -50,131 +36,35 @@ from polster.core.landing import (
     source_columns,
 )
 from polster.core.locks import lock_path, table_lock
-from polster.core.settings import ENVIRONMENTS, Settings, get_settings
+from polster.core.settings import ENVIRONMENTS
 from polster.core.sources.files import LandedFile
+from polster.core.storage.commits import (
+    RECENT_COMMITS,
+    blob_path_of,
+    commit_metadata,
+    last_write,
+    maintenance_metadata,
+    row_writes,
+)
+from polster.core.storage.outcomes import (
+    Audit,
+    AuditError,
+    Commit,
+    Frame,
+    Output,
+    StorageError,
+    WrittenTable,
+)
+from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
+from polster.core.storage.write_modes import (
+    check_merge_batch,
+    check_merge_columns,
+    in_partition,
+    without_deleted,
+)
 
-Frame = pl.DataFrame | pl.LazyFrame
-Output = Frame | Quarantined | Landing  # what a compute function may return
 log = logging.getLogger("polster.storage")
 PREVIEW_ROWS = 5
-RECENT_COMMITS = 20  # how far back a write looks for the commits of interrupted writes
-# Commits that rewrite or delete files without changing the rows (polster optimize, vacuum).
-MAINTENANCE_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END"})
-
-
-class StorageError(PolsterError, RuntimeError):
-    """A table cannot be read or written; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Audit:
-    """What a new version must pass before it is published."""
-
-    checks: Sequence[Check] = ()
-    allow_empty: bool = True  # False: a result without rows is refused (bronze's default)
-
-    def run(
-        self, key: str, rows: pl.LazyFrame, row_count: int
-    ) -> tuple[list[CheckOutcome], list[str]]:
-        """The outcome of every check on `rows` (`row_count` of them), and why they may not
-        be published."""
-        layer = layer_of(key) or "bronze"
-        outcomes = evaluate(rows, self.checks)
-        refusals = [
-            f"blocking check {outcome.check.name} failed: {outcome.summary}"
-            for outcome in outcomes
-            if outcome.check.blocks(layer) and not outcome.passed
-        ]
-        if not self.allow_empty and row_count == 0:
-            refusals.append(
-                f"the result has no rows (if that is fine, set ALLOW_EMPTY = True in "
-                f"src/core/{key}.py)"
-            )
-        return outcomes, refusals
-
-
-class AuditError(StorageError):
-    """A new version failed its audit: nothing was published, the previous one is current."""
-
-    def __init__(self, message: str, outcomes: Sequence[CheckOutcome]) -> None:
-        super().__init__(message)
-        self.outcomes = list(outcomes)
-
-
-@dataclass(frozen=True)
-class WrittenTable:
-    """What one write produced: where, which Delta version, how many rows, which columns."""
-
-    key: str
-    uri: str
-    version: int
-    row_count: int
-    schema: pl.Schema
-    outcomes: tuple[CheckOutcome, ...] = ()  # the audit's checks, on the rows published
-    preview: pl.DataFrame | None = None  # the first rows, read from the file just written
-    sample_uri: str | None = None  # the local sample written beside an ADLS table
-    fallback_reason: str | None = None  # why the table went to local storage instead
-    rejected: WrittenTable | None = None  # the quarantined rows, for a Quarantined output
-    notes: tuple[str, ...] = ()  # what the write repaired or cleaned up on its way
-    ingested: tuple[LandedFile, ...] | None = None  # the files added, for a Landing output
-    partition: date | None = None  # the partition written, for a partitioned asset
-
-
-@dataclass(frozen=True)
-class Commit:
-    """A table's current version as its Delta log records it (no data file is read)."""
-
-    version: int
-    timestamp_ms: int
-    run_id: str | None  # the Dagster run that wrote it; None for a standalone script
-    rows: int
-
-
-class LocalDeltaTable(DeltaTable):
-    """A Delta table on a local disk, whose data files Polars can open whatever the path.
-
-    delta-rs percent-encodes the file paths it lists (`my shop` becomes `my%20shop`), and
-    Polars' scan_delta opens those paths as they are: under a folder with a space, every
-    read failed. Local paths are plain paths, so they are decoded here.
-    """
-
-    def file_uris(self, partition_filters: Any = None) -> list[str]:
-        return [unquote(uri) for uri in super().file_uris(partition_filters)]
-
-
-@dataclass(frozen=True)
-class RemoteAccess:
-    """Credentials and client options for ADLS, built only when first needed."""
-
-    settings: Settings = field(repr=False)
-
-    @cached_property
-    def delta_options(self) -> dict[str, str]:
-        return adls.delta_options(self.settings)
-
-    @cached_property
-    def polars_options(self) -> dict[str, Any]:
-        return adls.polars_options(self.settings)
-
-    def filesystem(self) -> Any:
-        from adlfs import AzureBlobFileSystem  # only to delete tables
-
-        return AzureBlobFileSystem(**adls.adlfs_options(self.settings))
-
-    def explain(self, error: Exception) -> str:
-        """An error's message on one line, its last cause first, every secret blanked out."""
-        lines = [re.sub(r"\x1b\[[0-9;]*m|↳", "", line).strip() for line in str(error).splitlines()]
-        text = "; ".join(reversed([line for line in lines if line])) or type(error).__name__
-        for secret in adls.secrets_of(self.settings):
-            text = text.replace(secret, "***")
-        return text[:300]
-
-    def hint(self) -> str:
-        return (
-            "check ADLS_ACCOUNT_NAME, ADLS_CONTAINER, ADLS_ENDPOINT, the network and "
-            f"{adls.credential_name(self.settings)}, or set ADLS_FALLBACK_TO_LOCAL=true "
-            "to write locally instead"
-        )
 
 
 @dataclass(frozen=True)
@@ -276,7 +166,7 @@ class TableStore:
             shutil.rmtree(self.uri(key))
         else:
             filesystem = self.remote.filesystem()
-            blob_path = _blob_path(self.uri(key))
+            blob_path = blob_path_of(self.uri(key))
             self._call(f"delete {key}", lambda: filesystem.rm(blob_path, recursive=True))
         return True
 
@@ -291,7 +181,7 @@ class TableStore:
             table = self._existing(key)
             if table is None:
                 return None
-            last = _last_write(table)
+            last = last_write(table)
             counts = pl.DataFrame(table.get_add_actions(flatten=True))["num_records"]
             rows = int(counts.sum())
             if counts.null_count():  # a file committed without statistics: count its rows
@@ -373,7 +263,7 @@ class TableStore:
             table = self._table(key)
             before, version = len(table.file_uris()), table.version()
             commit = CommitProperties(
-                custom_metadata=_maintenance_metadata(key, "optimize", self.environment)
+                custom_metadata=maintenance_metadata(key, "optimize", self.environment)
             )
             if zorder:
                 self._call(
@@ -401,7 +291,7 @@ class TableStore:
         lists them). `enforce`: refuse a retention shorter than the table's minimum."""
         with self._locked(key):  # no write of this table is under way: no file is half-made
             table = self._table(key)
-            metadata = _maintenance_metadata(key, "vacuum", self.environment)
+            metadata = maintenance_metadata(key, "vacuum", self.environment)
             return self._call(
                 f"vacuum {key}",
                 lambda: table.vacuum(
@@ -474,13 +364,13 @@ class TableStore:
                 mode = write_mode.mode
                 current = pl.scan_delta(existing, storage_options=self._polars_options)
             if write_mode.mode == "merge":
-                _check_merge_columns(key, parts[key], write_mode)
+                check_merge_columns(key, parts[key], write_mode)
                 if current is None and write_mode.merge_delete:  # a first merge: nothing to delete
-                    parts[key] = _without_deleted(parts[key], write_mode.merge_delete)
+                    parts[key] = without_deleted(parts[key], write_mode.merge_delete)
         folder = None  # where in the table's folder the files go
         partition_values: dict[str, str] = {}  # the Delta partition the files belong to
         if partition is not None and write_mode.mode == "merge":  # the column is a column
-            parts = {part: _in_partition(frame, partition) for part, frame in parts.items()}
+            parts = {part: in_partition(frame, partition) for part, frame in parts.items()}
         elif partition is not None:  # a Delta partition: its rows are replaced
             mode, folder = "partition", publish.partition_folder(PARTITION_COLUMN, partition)
             partition_values = {PARTITION_COLUMN: partition.isoformat()}
@@ -499,12 +389,12 @@ class TableStore:
             kept = staged[key]
             published, total = self._scan(kept.uri), kept.rows
             if write_mode.mode == "merge":
-                _check_merge_batch(key, published, write_mode.merge_key)
+                check_merge_batch(key, published, write_mode.merge_key)
             if current is not None and mode == "merge":  # the rows of the other keys stay
                 merge_key = list(write_mode.merge_key)
                 others = current.join(published.select(merge_key), on=merge_key, how="anti")
                 if write_mode.merge_delete:  # flagged keys leave the table with their rows
-                    published = _without_deleted(published, write_mode.merge_delete)
+                    published = without_deleted(published, write_mode.merge_delete)
                 published = pl.concat([others, published], how="diagonal_relaxed")
                 total = published.select(pl.len()).collect().item()
             elif mode == "partition":  # the other partitions' rows stay as they are
@@ -524,7 +414,7 @@ class TableStore:
                 raise AuditError(msg, outcomes)
             crash_point(key, "after-files")
             metadata = {
-                **_commit_metadata(key, run_id),
+                **commit_metadata(key, run_id),
                 "polster_env": self.environment,
                 "polster_write": write_id,
             }
@@ -837,13 +727,13 @@ class TableStore:
         if kept_table is None:
             # The very first write died between its commits: its rejected rows belong to
             # no kept rows at all.
-            writes = _writes(rejected_table, RECENT_COMMITS)
+            writes = row_writes(rejected_table, RECENT_COMMITS)
             if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
                 self.delete(rejected)
                 return f"removed {rejected}: an interrupted first write of {key} left it alone"
             return None
-        unit = _last_write(kept_table).get("polster_unit")
-        latest = _writes(rejected_table, RECENT_COMMITS)
+        unit = last_write(kept_table).get("polster_unit")
+        latest = row_writes(rejected_table, RECENT_COMMITS)
         if unit is None or latest[0].get("polster_unit") == unit:
             return None
         match = next((commit for commit in latest if commit.get("polster_unit") == unit), None)
@@ -883,7 +773,7 @@ class TableStore:
         if self.remote is None:
             stat = os.stat(uri)
             return stat.st_size, int(stat.st_mtime * 1000)
-        info = self.remote.filesystem().info(_blob_path(uri))
+        info = self.remote.filesystem().info(blob_path_of(uri))
         return int(info["size"]), int(time.time() * 1000)
 
     def _delete_file(self, uri: str, local: bool = False) -> None:
@@ -892,7 +782,7 @@ class TableStore:
             if self.remote is None or local:
                 Path(uri).unlink(missing_ok=True)
             else:
-                self.remote.filesystem().rm(_blob_path(uri))
+                self.remote.filesystem().rm(blob_path_of(uri))
         except FileNotFoundError:
             pass
         except OSError as error:
@@ -937,123 +827,3 @@ def crash_point(key: str, stage: str) -> None:
     """A write of `key` reached `stage`: tell the hooks, if any."""
     for hook in WRITE_STAGE_HOOKS:
         hook(key, stage)
-
-
-def _check_merge_columns(key: str, frame: Frame, write_mode: WriteMode) -> None:
-    """A merge key (and delete flag) must be columns of the frame: else one line, nothing
-    written."""
-    schema = frame.lazy().collect_schema()
-    columns = schema.names()
-    missing = [column for column in write_mode.merge_key if column not in columns]
-    if missing:
-        msg = (
-            f"{key} cannot be merged: MERGE_KEY column(s) {', '.join(missing)} are not in the "
-            f"frame it returned (its columns: {', '.join(columns)}). Fix MERGE_KEY or the "
-            f"function in src/core/{key}.py; nothing was written"
-        )
-        raise StorageError(msg)
-    flag = write_mode.merge_delete
-    if flag is not None and schema.get(flag) != pl.Boolean:
-        found = f"is {schema[flag]}" if flag in schema else "is not in the frame it returned"
-        msg = (
-            f"{key} cannot be merged: its MERGE_DELETE column {flag} {found}; it must be a "
-            f"Boolean column (true deletes the row's key). Fix MERGE_DELETE or the function "
-            f"in src/core/{key}.py; nothing was written"
-        )
-        raise StorageError(msg)
-
-
-def _in_partition(frame: Frame, partition: date | None) -> Frame:
-    """`frame` with its partition in PARTITION_COLUMN (set, whatever the column held)."""
-    if partition is None:
-        return frame
-    return frame.with_columns(pl.lit(partition, dtype=pl.Date).alias(PARTITION_COLUMN))
-
-
-def _without_deleted(frame: Frame, flag: str) -> Frame:
-    """The rows a merge stores: those not flagged for deletion, without the flag."""
-    return frame.filter(~pl.col(flag).fill_null(value=False)).drop(flag)
-
-
-def _check_merge_batch(key: str, batch: pl.LazyFrame, merge_key: Sequence[str]) -> None:
-    """A merge needs each key once in the batch, and no null key: else one line naming them."""
-    columns = list(merge_key)
-    nulls = batch.filter(pl.any_horizontal(pl.col(columns).is_null())).select(pl.len())
-    if nulls.collect().item():
-        msg = (
-            f"{key} cannot be merged: {nulls.collect().item():,} incoming row(s) have a null "
-            f"MERGE_KEY ({', '.join(columns)}); nothing was written"
-        )
-        raise StorageError(msg)
-    repeated = duplicated_keys(batch, columns).sort(columns)
-    if repeated.height:
-        shown = [
-            "(" + ", ".join(map(str, row)) + ")" if len(columns) > 1 else str(row[0])
-            for row in repeated.select(columns).head(PREVIEW_ROWS).rows()
-        ]
-        extra = repeated.height - len(shown)
-        more = f" and {extra:,} more" if extra else ""
-        msg = (
-            f"{key} cannot be merged: MERGE_KEY ({', '.join(columns)}) is not unique in the "
-            f"incoming rows: {', '.join(shown)}{more} appear more than once. Make the key "
-            f"unique in src/core/{key}.py (e.g. .unique({columns!r}, keep='last')); nothing "
-            "was written"
-        )
-        raise StorageError(msg)
-
-
-def is_maintenance(commit: dict[str, Any]) -> bool:
-    """Whether a commit only rewrote or deleted files (optimize, vacuum): same rows."""
-    return commit.get("operation") in MAINTENANCE_OPERATIONS
-
-
-def _writes(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
-    """The newest commits among the last `limit` that wrote rows, newest first."""
-    return [commit for commit in table.history(limit) if not is_maintenance(commit)]
-
-
-def _last_write(table: DeltaTable) -> dict[str, Any]:
-    """The newest commit that wrote rows (the latest one if maintenance hid them all)."""
-    return next(iter(_writes(table, RECENT_COMMITS)), None) or table.history(1)[0]
-
-
-def _maintenance_metadata(key: str, operation: str, environment: str) -> dict[str, str]:
-    return {"polster_asset": key, "polster_maintenance": operation, "polster_env": environment}
-
-
-def _blob_path(uri: str) -> str:
-    """`container/path` of an abfss://container@account.dfs.core.windows.net/path URI."""
-    container, _, rest = uri.removeprefix("abfss://").partition("@")
-    return f"{container}/{rest.partition('/')[2]}"
-
-
-def _commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
-    if run_id:
-        return {"polster_asset": key, "dagster_run_id": run_id}
-    return {"polster_asset": key, "polster_run": "standalone"}
-
-
-def store_from_settings(settings: Settings) -> TableStore:
-    """The table store the settings describe."""
-    local = TableStore(
-        root=str(settings.data_dir),
-        lock_timeout=settings.lock_timeout,
-        environment=settings.environment,
-    )
-    if settings.storage_backend == "local":
-        return local
-    samples = replace(local, root=str(settings.data_dir / "adls_samples"))
-    return TableStore(
-        root=adls.table_root(settings),
-        remote=RemoteAccess(settings),
-        sample=None if settings.disable_local_sample else samples,
-        sample_size=settings.dual_write_sample_size,
-        fallback=local if settings.adls_fallback_to_local else None,
-        lock_timeout=settings.lock_timeout,
-        environment=settings.environment,
-    )
-
-
-def default_store() -> TableStore:
-    """The project's table store, from `.env` and the environment."""
-    return store_from_settings(get_settings())
