@@ -20,7 +20,7 @@ node_modules/.bin/azurite-blob: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "make: test: npm (Node.js) must be installed for the Azurite emulator"; exit 1; }
 	npm ci --no-audit --no-fund
 
-test: setup node_modules/.bin/azurite-blob ## Run the whole test suite (renders projects, runs their pipelines, Azurite)
+test: setup node_modules/.bin/azurite-blob ## Run every test: the runtime's (runtime/tests), then the template's (renders projects, runs them)
 	uv run --frozen pytest
 
 # `make bench ROWS=1000 REPEAT=1 CSV_MIB=1` is the quick run the test suite makes.

@@ -14,6 +14,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 REPO = Path(__file__).resolve().parents[1]
+RUNTIME_INIT = REPO / "runtime" / "src" / "polster" / "__init__.py"
 
 
 class ReleaseError(Exception):
@@ -67,7 +68,15 @@ def changelog_entry(changelog: str, version: Version) -> str:
     return body.strip()
 
 
-def check_release(version: Version, tags: list[str], changelog: str, dirty: str) -> None:
+def runtime_version() -> str:
+    """The version the polster runtime declares (its wheel and sdist carry it)."""
+    match = re.search(r'^__version__ = "([^"]+)"$', RUNTIME_INIT.read_text(encoding="utf-8"), re.M)
+    return match[1] if match else ""
+
+
+def check_release(
+    version: Version, tags: list[str], changelog: str, dirty: str, runtime: str
+) -> None:
     """Every reason not to tag `version` now, as one ReleaseError (pure; testable)."""
     if dirty:
         msg = "the work tree has uncommitted changes: commit them (or stash them) first"
@@ -80,12 +89,20 @@ def check_release(version: Version, tags: list[str], changelog: str, dirty: str)
         msg = f"{version} is older than the latest release {released[-1]}: choose a newer one"
         raise ReleaseError(msg)
     changelog_entry(changelog, version)
+    if runtime != str(version):
+        # One tag versions both artifacts: a project rendered at this tag installs this runtime.
+        msg = (
+            f"the polster runtime says it is {runtime or 'unversioned'}: set __version__ = "
+            f'"{version}" in runtime/src/polster/__init__.py, commit, and release again'
+        )
+        raise ReleaseError(msg)
 
 
 def release(text: str) -> Version:
     version = parse_version(text)
     changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
-    check_release(version, git("tag").split(), changelog, git("status", "--porcelain"))
+    tags, dirty = git("tag").split(), git("status", "--porcelain")
+    check_release(version, tags, changelog, dirty, runtime_version())
     git("tag", "--annotate", str(version), "--message", f"Polster {version}")
     return version
 

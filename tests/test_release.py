@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polster
 import pytest
 import yaml
 
 from tests.conftest import PYTHON, committed_copy, git, render_project, run
 
-NEXT = "0.2.0"
+NEXT = polster.__version__  # one tag versions the template and the runtime
 ENTRY = f"## [{NEXT}] - 2026-12-01\n\n### Added\n\n- Quality checks on every asset.\n\n"
 
 
@@ -49,12 +50,13 @@ def test_release_tags_a_version_that_copier_then_records(repo, tmp_path):
 @pytest.mark.parametrize(
     ("version", "entry", "message"),
     [
-        (NEXT, "", "CHANGELOG.md has no '## [0.2.0] - YYYY-MM-DD' section"),
+        (NEXT, "", f"CHANGELOG.md has no '## [{NEXT}] - YYYY-MM-DD' section"),
         (NEXT, f"## [{NEXT}] - 2026-12-01\n\n", "lists no change"),
         ("v0.2", ENTRY, "write the version as 0.2 (PEP 440 normal form)"),
         ("two", ENTRY, "'two' is not a PEP 440 version"),
         ("0.1.0", "## [0.1.0] - 2026-11-24\n\n- Again.\n\n", "0.1.0 is already tagged"),
         ("0.0.5", "## [0.0.5] - 2026-12-01\n\n- Older.\n\n", "older than the latest release 0.1.0"),
+        ("9.0.0", "## [9.0.0] - 2026-12-01\n\n- Ahead.\n\n", "the polster runtime says it is"),
     ],
 )
 def test_release_refuses_and_tags_nothing(repo, version, entry, message):

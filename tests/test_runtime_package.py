@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polster
 import pytest
+from packaging.version import Version
 
 from tests.conftest import PYTHON, REPO, git, run
 
@@ -57,12 +58,13 @@ def test_the_wheel_holds_the_package_typed_and_licensed(dist):
     assert any(member.endswith("/tests/test_storage.py") for member in members)
 
 
-def test_the_runtime_and_the_template_share_one_version():
-    """One tag versions both: the runtime's version is the changelog's newest."""
+def test_the_runtime_is_newer_than_every_release_in_the_changelog():
+    """One tag versions both (scripts/release.py refuses a tag the runtime does not carry),
+    so the runtime's version is never behind the newest release."""
     changelog = (REPO / "CHANGELOG.md").read_text()
-    released = [line for line in changelog.splitlines() if line.startswith("## [0")]
-    newest = released[0].split("]")[0].removeprefix("## [") if released else None
-    assert newest is None or polster.__version__ >= newest
+    released = re.findall(r"^## \[(\d[^\]]*)\] - ", changelog, re.MULTILINE)
+    assert released, "CHANGELOG.md lists no release"
+    assert Version(polster.__version__) >= max(map(Version, released))
 
 
 def test_without_uv_make_setup_pip_installs_the_pinned_runtime(render, template_src, tmp_path):
