@@ -31,100 +31,48 @@ from jinja2 import Environment
 TEMPLATE = Path(__file__).resolve().parents[1]
 
 PREFIX = "polster 0.3.0 migration:"
+# The machinery modules of the old layout, by package.
+CONTRACT = ("declaration", "errors", "failures", "layers", "layout", "partitions", "quality")
+CORE = (
+    *("adls", "alerts", "landing", "locks", "maintenance", "materialize", "paths"),
+    *("publish", "settings", "standalone", "storage"),
+)
+SOURCES = ("sources", "sources.api", "sources.database", "sources.files")
+ORCHESTRATION = (
+    *("alerts", "asset_factory", "checks", "io_manager", "maintenance", "partitions"),
+    *("run_plan", "run_summary", "runner", "sensors", "status", "text_table"),
+)
+TOOLING = (
+    *("assets", "cli", "files", "ingested", "lineage", "project", "prompts", "scaffold"),
+    *("source_templates", "tables", "update", "validate"),
+)
+MACHINERY_TESTS = (
+    "alerts",
+    "layering",
+    "quality",
+    "secrets",
+    "settings",
+    "storage",
+    "storage_options",
+)
 # Each old module and the runtime module that holds its code now.
 MOVED = {
-    "medallion.declaration": "polster.contract.declaration",
-    "medallion.errors": "polster.contract.errors",
-    "medallion.failures": "polster.contract.failures",
-    "medallion.layers": "polster.contract.layers",
-    "medallion.layout": "polster.contract.layout",
-    "medallion.partitions": "polster.contract.partitions",
-    "medallion.quality": "polster.contract.quality",
-    "core.adls": "polster.core.adls",
-    "core.alerts": "polster.core.alerts",
-    "core.landing": "polster.core.landing",
-    "core.locks": "polster.core.locks",
-    "core.maintenance": "polster.core.maintenance",
-    "core.materialize": "polster.core.materialize",
-    "core.paths": "polster.core.paths",
-    "core.publish": "polster.core.publish",
-    "core.settings": "polster.core.settings",
-    "core.sources.api": "polster.core.sources.api",
-    "core.sources.database": "polster.core.sources.database",
-    "core.sources.files": "polster.core.sources.files",
-    "core.sources": "polster.core.sources",
-    "core.standalone": "polster.core.standalone",
-    "core.storage": "polster.core.storage",
-    **{
-        f"orchestration.{name}": f"polster.orchestration.{name}"
-        for name in [
-            "alerts",
-            "asset_factory",
-            "checks",
-            "io_manager",
-            "maintenance",
-            "partitions",
-            "run_plan",
-            "run_summary",
-            "runner",
-            "sensors",
-            "status",
-            "text_table",
-        ]
-    },
-    **{
-        f"polster.{name}": f"polster.tooling.{name}"
-        for name in [
-            "assets",
-            "cli",
-            "files",
-            "ingested",
-            "lineage",
-            "project",
-            "prompts",
-            "scaffold",
-            "source_templates",
-            "tables",
-            "update",
-            "validate",
-        ]
-    },
+    **{f"medallion.{name}": f"polster.contract.{name}" for name in CONTRACT},
+    **{f"core.{name}": f"polster.core.{name}" for name in (*CORE, *SOURCES)},
+    **{f"orchestration.{name}": f"polster.orchestration.{name}" for name in ORCHESTRATION},
+    **{f"polster.{name}": f"polster.tooling.{name}" for name in TOOLING},
 }
 # The names the runtime's public API offers, by the package that exports them.
 PUBLIC = {
     "polster": {
-        *[
-            "PolsterError",
-            "SourceError",
-            "Check",
-            "accepted_values",
-            "expect",
-            "in_range",
-            "min_rows",
-            "not_null",
-        ],
-        *[
-            "unique",
-            "repeated",
-            "quarantine",
-            "Quarantined",
-            "Landing",
-            "INGESTED_AT",
-            "SOURCE_FILE",
-        ],
-        *["CsvReader", "ExcelReader", "JsonReader", "ParquetReader", "Api", "fetch_records"],
-        *[
-            "records_frame",
-            "records_of",
-            "Query",
-            "Settings",
-            "get_settings",
-            "secret",
-            "project_root",
-        ],
-        *["TableStore", "default_store", "main"],
+        *("PolsterError", "SourceError", "Check", "Quarantined", "quarantine", "repeated"),
+        *("accepted_values", "expect", "in_range", "min_rows", "not_null", "unique"),
+        *("Landing", "INGESTED_AT", "SOURCE_FILE", "CsvReader", "ExcelReader", "JsonReader"),
+        *("ParquetReader", "Api", "fetch_records", "records_frame", "records_of", "Query"),
+        *("Settings", "get_settings", "secret", "project_root", "TableStore", "default_store"),
+        "main",
     },
-    "polster.orchestration": {"medallion_asset", "build_definitions"},
+    "polster.orchestration": {"medallion_asset", "build_definitions", "run_polster"},
 }
 # `from core.paths import PROJECT_ROOT` becomes `from polster import project_root`.
 RENAMED = {"PROJECT_ROOT": "project_root"}
@@ -137,51 +85,9 @@ OLD_MACHINERY = (
     "src/medallion",
     "src/polster",
     "src/core/sources",
-    *(
-        f"src/core/{name}.py"
-        for name in [
-            "adls",
-            "alerts",
-            "landing",
-            "locks",
-            "maintenance",
-            "materialize",
-            "paths",
-            "publish",
-            "settings",
-            "standalone",
-            "storage",
-        ]
-    ),
-    *(
-        f"src/orchestration/{name}.py"
-        for name in [
-            "alerts",
-            "asset_factory",
-            "checks",
-            "io_manager",
-            "maintenance",
-            "partitions",
-            "run_plan",
-            "run_summary",
-            "runner",
-            "sensors",
-            "status",
-            "text_table",
-        ]
-    ),
-    *(
-        f"tests/test_{name}.py"
-        for name in [
-            "alerts",
-            "layering",
-            "quality",
-            "secrets",
-            "settings",
-            "storage",
-            "storage_options",
-        ]
-    ),
+    *(f"src/core/{name}.py" for name in CORE),
+    *(f"src/orchestration/{name}.py" for name in ORCHESTRATION),
+    *(f"tests/test_{name}.py" for name in MACHINERY_TESTS),
 )
 
 
