@@ -130,7 +130,7 @@ class Azurite:
         wait_for_port(port)
         # Its own process: a client in this process (delta-rs) may hold the GIL while waiting.
         self.proxy = subprocess.Popen(
-            [sys.executable, __file__, str(port), str(self.proxy_port)], cwd=REPO
+            [sys.executable, "-m", "tests.azurite", str(port), str(self.proxy_port)], cwd=REPO
         )
         wait_for_port(self.proxy_port)
         return self

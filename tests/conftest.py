@@ -52,10 +52,16 @@ EXAMPLE_TESTS = (
 )
 
 
+SUMMARY_LINE = re.compile(r"^=*\s*\d+ (?:passed|failed|errors?)\b.* in [\d.]+s.*$", re.MULTILINE)
+
+
 def assert_generated_suite_passed(output: str, examples: bool = True) -> None:
     """A rendered project's own pytest run (with -rA, see isolated_env) failed nothing and
     ran the tests every project has (and the examples' tests, with examples)."""
-    summary = output.strip().splitlines()[-1]
+    # pytest's last line; make may print "Leaving directory" after it (under `make test`).
+    summaries = SUMMARY_LINE.findall(output)
+    assert summaries, output
+    summary = summaries[-1]
     assert " passed" in summary, output
     assert not re.search(r"\b(failed|error|errors)\b", summary), output
     for test in (*GENERATED_TESTS, *(EXAMPLE_TESTS if examples else ())):
