@@ -31,6 +31,8 @@ from tests.conftest import (
     run,
 )
 
+# One worker builds the updated project once for both tests.
+pytestmark = pytest.mark.xdist_group("runtime_migration")
 OLD_COMMIT = "10ca1c8"
 OLD, NEW = "0.2.0", "0.3.0"
 LANDED = "id,name,amount\n1,Ann,10\n2,Bob,20\n"
