@@ -1,4 +1,5 @@
-"""Fixtures of the runtime's unit tests: the sample project, real Delta tables in tmp_path."""
+"""Fixtures of the runtime's unit tests: the sample project, real Delta tables in tmp_path
+(`store`, from the pytest plugin projects use)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from polster.core.paths import use_project_root
 from polster.core.settings import get_settings
-from polster.core.storage import TableStore
+from polster.testing import store as store  # the plugin's fixture, as projects get it
 
 SAMPLE_PROJECT = Path(__file__).parent / "sample_project"
 
@@ -32,12 +33,6 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(autouse=True)
 def _in_sample_project(sample_project: Path) -> Path:
     return sample_project
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> TableStore:
-    """An empty table store in this test's temporary folder."""
-    return TableStore(root=str(tmp_path / "data"), state_dir=tmp_path / ".polster")
 
 
 @pytest.fixture

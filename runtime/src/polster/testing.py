@@ -104,10 +104,16 @@ def assert_core_is_pure() -> None:
     )
 
 
+def temporary_store(folder: Path) -> TableStore:
+    """An empty table store in `folder`, its locks and write journal too (the tests of a
+    project never touch the project's own data/ or .polster/)."""
+    return TableStore(root=str(folder / "data"), state_dir=folder / ".polster")
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> TableStore:
     """An empty table store in this test's temporary folder."""
-    return TableStore(root=str(tmp_path / "data"))
+    return temporary_store(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +126,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
     from polster.orchestration.partitions import partitionings
     from polster.orchestration.run_plan import plan_runs
 
-    store = TableStore(root=str(tmp_path_factory.mktemp("pipeline") / "data"))
+    store = temporary_store(tmp_path_factory.mktemp("pipeline"))
     definitions = build_definitions(store)
     graph = definitions.resolve_asset_graph()
     # Assets that read a real source (a SOURCE in their core module: files, an API, a
