@@ -13,7 +13,7 @@ shares. (Imports inside functions count too: a late import is still a dependency
 from pathlib import Path
 
 import pytest
-from polster.testing import imported_modules
+from polster.testing import imported_modules, is_within
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "polster"
 ORDER = ("contract", "core", "orchestration", "tooling")
@@ -25,13 +25,6 @@ def forbidden(package: str) -> set[str]:
     return later | ({"dagster"} if package in PURE else set())
 
 
-def is_forbidden(module: str, names: set[str]) -> bool:
-    top = module.partition(".")[0]
-    if "dagster" in names and top.startswith("dagster"):
-        return True
-    return any(module == name or module.startswith(f"{name}.") for name in names)
-
-
 @pytest.mark.parametrize("package", ORDER)
 def test_imports_run_one_way(package):
     names = forbidden(package)
@@ -39,7 +32,7 @@ def test_imports_run_one_way(package):
         f"{path.relative_to(PACKAGE)}:{line} imports {module}"
         for path in sorted((PACKAGE / package).rglob("*.py"))
         for module, line in imported_modules(path).items()
-        if is_forbidden(module, names)
+        if is_within(module, names)
     ]
     assert not wrong, (
         f"polster.{package} may not import {', '.join(sorted(names))} "
