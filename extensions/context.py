@@ -8,7 +8,6 @@ placeholder.
 
 from __future__ import annotations
 
-import json
 import keyword
 import re
 import shutil
@@ -52,6 +51,18 @@ PROJECT_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
 ADLS_ACCOUNT_PATTERN = re.compile(r"^[a-z0-9]{3,24}$")
 ADLS_CONTAINER_PATTERN = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# A folder inside a container: segments of letters, digits, '.', '_' and '-', each starting
+# with a letter, a digit or '_' (no '.', '..', hidden folder or option-like '-x').
+ADLS_BASE_PATH_PATTERN = re.compile(
+    r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$"
+)
+# Characters that reorder how text is displayed (Trojan Source, CVE-2021-42574): what a
+# reviewer reads would differ from what the file holds.
+BIDI_CHARACTERS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Text that every target language takes as it is: no quoting, no escaping needed.
+PLAIN_TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 # Characters git uses to delimit an identity ("Name <email>"): it drops them from names.
 IDENTITY_DELIMITERS = frozenset("<>")
 PLACEHOLDER_NAME = "Your Name"
@@ -99,6 +110,12 @@ def control_characters(text: str) -> list[str]:
     return [repr(char) for char in dict.fromkeys(found)]
 
 
+def bidi_characters(text: str) -> list[str]:
+    """The bidirectional control characters in a text, as escapes ('\\u202e')."""
+    found = [char for char in text if char in BIDI_CHARACTERS]
+    return [f"'\\u{ord(char):04x}'" for char in dict.fromkeys(found)]
+
+
 def one_line_error(text: str, what: str, example: str, required: bool = True) -> str:
     """Empty when `text` is one line of printable text, else how to fix it."""
     if required and not text.strip():
@@ -107,6 +124,12 @@ def one_line_error(text: str, what: str, example: str, required: bool = True) ->
         return (
             f"The {what} {text!r} contains {', '.join(found)}: "
             f"type it on one line without control characters, such as {example}."
+        )
+    if found := bidi_characters(text):
+        return (
+            f"The {what} contains {', '.join(found)} (bidirectional control characters, "
+            "which reorder how text is displayed): "
+            f"type it without bidirectional control characters, such as {example}."
         )
     return ""
 
@@ -134,10 +157,86 @@ def description_error(description: str) -> str:
     return one_line_error(description, "description", "Daily revenue", required=False)
 
 
-def toml_string(text: str) -> str:
-    """A TOML basic string holding `text` exactly (quotes and backslashes escaped)."""
-    # A JSON string without ASCII escaping is a valid TOML basic string.
-    return json.dumps(text, ensure_ascii=False)
+def quoted_string(text: object) -> str:
+    """A double-quoted string literal holding `text` exactly, on one line.
+
+    Quotes and backslashes are escaped, and every character that is not printable (control,
+    format and bidirectional characters, line separators) becomes a `\\u`/`\\U` escape: the
+    literal means the same in TOML, YAML and Python, which all read these escapes.
+    """
+    escaped = []
+    for char in str(text):
+        if char in {'"', "\\"}:
+            escaped.append("\\" + char)
+        elif unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
+            code = ord(char)
+            escaped.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
+
+
+def toml_string(text: object) -> str:
+    """A TOML basic string holding `text` exactly."""
+    return quoted_string(text)
+
+
+def python_string(text: object) -> str:
+    """A Python string literal holding `text` exactly."""
+    return quoted_string(text)
+
+
+def yaml_string(text: object) -> str:
+    """A YAML scalar holding `text` exactly: as it is when that is plain, else double-quoted.
+
+    Also safe in a YAML comment: the result is one line.
+    """
+    value = str(text)
+    plain = PLAIN_TEXT.match(value) and not re.match(
+        r"^(?:[-.0-9]+|true|false|yes|no|on|off|null|~)$", value, re.IGNORECASE
+    )
+    return value if plain else quoted_string(value)
+
+
+def dotenv_value(text: object) -> str:
+    """A value for a `.env` line (python-dotenv, Docker Compose) holding `text` exactly.
+
+    Plain text stays as it is; anything else is single-quoted. A value that cannot stay on
+    one line, or that python-dotenv or Compose would expand (`$VAR`), is refused.
+    """
+    value = str(text)
+    if control_characters(value) or bidi_characters(value) or set("'$") & set(value):
+        msg = (
+            f"{value!r} cannot be written as one .env value: "
+            "answer without quotes, '$' or control characters."
+        )
+        raise ValueError(msg)
+    return value if not value or PLAIN_TEXT.match(value) else f"'{value}'"
+
+
+# Characters Markdown (CommonMark, GitHub) reads as markup anywhere in a line.
+MARKDOWN_MARKUP = re.compile(r"([\\`*\[\]<>&!|~])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|^([#+=>-])")
+
+
+def markdown_text(text: object) -> str:
+    """`text` as Markdown that displays exactly `text`: no link, image, HTML, code or emphasis."""
+    value = (
+        quoted_string(text)[1:-1]
+        if control_characters(str(text)) or bidi_characters(str(text))
+        else str(text)
+    )
+    return MARKDOWN_MARKUP.sub(lambda match: "\\" + match.group(0), value)
+
+
+def markdown_code(text: object) -> str:
+    """`text` as a Markdown code span, fenced by more backticks than `text` holds in a row."""
+    value = str(text)
+    if control_characters(value) or bidi_characters(value):
+        value = quoted_string(value)[1:-1]
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{padding}{value}{padding}{fence}"
 
 
 def adls_account_error(account: str) -> str:
@@ -162,10 +261,13 @@ def adls_container_error(container: str) -> str:
 
 def adls_base_path_error(base_path: str) -> str:
     """Empty for a relative folder path inside the container, else how to fix it."""
-    parts = base_path.strip("/").split("/")
-    if base_path.strip() and all(part not in {"", ".", ".."} for part in parts):
+    if ADLS_BASE_PATH_PATTERN.match(base_path.strip("/")):
         return ""
-    return f"'{base_path}' is not a folder path: use a relative path such as my_pipeline/data."
+    return (
+        f"{base_path!r} is not a folder path: use a relative path of letters, digits, "
+        "'.', '_', '-' and '/' (each folder starting with a letter or digit), "
+        "such as my_pipeline/data."
+    )
 
 
 def deployment_error(deployment: str, storage_backend: str) -> str:
@@ -242,6 +344,11 @@ class PolsterFilters(Extension):
             email_error=email_error,
             description_error=description_error,
             toml_string=toml_string,
+            python_string=python_string,
+            yaml_string=yaml_string,
+            dotenv_value=dotenv_value,
+            markdown_text=markdown_text,
+            markdown_code=markdown_code,
             adls_account_error=adls_account_error,
             adls_container_error=adls_container_error,
             adls_base_path_error=adls_base_path_error,

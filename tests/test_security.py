@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import os
+import re
 import tomllib
 from pathlib import Path
 
+import copier
+import jinja2
 import pytest
 import yaml
+from dotenv import dotenv_values
+from jinja2 import nodes
+from markdown_it import MarkdownIt
 
-from tests.conftest import ADLS_ANSWERS, PYTHON, git, render_project, run
+from tests.conftest import ADLS_ANSWERS, PYTHON, REPO, git, render_project, run
+from tests.test_questions import extensions
 
 COPIER = str(Path(PYTHON).parent / "copier")
 
@@ -100,6 +109,11 @@ def test_a_configured_identity_wins_over_the_answers(template_src, tmp_path):
         ({"author_email": "<eve@example.com>"}, "is not an e-mail address"),
         ({"description": "Line one\nline two"}, r"The description .* contains '\\n'"),
         ({"description": "\r"}, r"The description '\\r' contains '\\r'"),
+        # The review's attack: Python code in a string of the settings.
+        (
+            {"adls_base_path": 'x", "E": __import__("os").system("touch PWNED"), "Y": "z'},
+            "is not a folder path: use a relative path of letters",
+        ),
     ],
 )
 def test_answers_with_control_characters_are_refused_with_a_fix(
@@ -114,3 +128,130 @@ def test_answers_with_control_characters_are_refused_with_a_fix(
 def test_an_empty_description_is_allowed(render):
     project = render(description="")
     assert tomllib.loads((project / "pyproject.toml").read_text())["project"]["description"] == ""
+
+
+# Every question whose answer is free text, and the answers its validator must refuse.
+HOSTILE_TEXT = ["two\nlines", "carriage\rreturn", "esc\x1b[31m", "nul\x00", "sep\u2028arator"]
+HOSTILE_TEXT += [
+    f"bidi{char}text" for char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+]
+# Answers that name storage or code must also refuse what a quote or a path could do.
+HOSTILE_NAMES = ['a"b', "a'b", "a\\b", "a$b", "a`b", "a#b", "a{{b}}", "--help", "../up"]
+STRICT_QUESTIONS = {"project_name", "adls_account_name", "adls_container", "adls_base_path"}
+
+
+def questions() -> dict[str, dict]:
+    config = yaml.safe_load((REPO / "copier.yml").read_text())
+    return {name: spec for name, spec in config.items() if not name.startswith("_")}
+
+
+def validator_message(question: str, answer: str) -> str:
+    """What the question's validator in copier.yml says about `answer` ('' = accepted)."""
+    environment = jinja2.Environment(extensions=[extensions.PolsterFilters])
+    template = environment.from_string(questions()[question]["validator"])
+    return template.render(**{question: answer, "storage_backend": "adls"}).strip()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        name
+        for name, spec in questions().items()
+        if spec["type"] == "str" and not spec.get("choices")
+    ],
+)
+def test_every_free_text_question_refuses_control_and_bidi_characters(question):
+    assert "validator" in questions()[question], f"{question} has no validator"
+    hostile = HOSTILE_TEXT + (HOSTILE_NAMES if question in STRICT_QUESTIONS else [])
+    accepted = [answer for answer in hostile if not validator_message(question, answer)]
+    assert accepted == []
+
+
+# The filter each kind of file needs for an answer to stay data, by the rendered file's suffix.
+FILTERS = {
+    ".toml": {"toml_string"},
+    ".py": {"python_string"},
+    ".yml": {"yaml_string"},
+    ".yaml": {"yaml_string"},
+    ".md": {"markdown_text", "markdown_code"},
+    ".example": {"dotenv_value"},
+}
+# Answers typed by the user. Derived names (package_name, distribution_name) are made of
+# [a-z0-9_-] by construction from a validated project name.
+ANSWERS = ["project_name", "description", "author_name", "author_email"]
+ANSWERS += ["adls_account_name", "adls_container", "adls_base_path"]
+
+
+def unfiltered_answers(path: Path) -> list[str]:
+    """The answers a template file writes without its language's escaping filter."""
+    name = re.sub(r"\{%.*?%\}", "", path.name.removesuffix(".jinja"))  # {% if %} in names
+    allowed = FILTERS.get(Path(name).suffix, set())
+    tree = jinja2.Environment().parse(path.read_text())
+
+    def walk(node: nodes.Node, filtered: bool) -> list[str]:
+        if isinstance(node, nodes.Name) and node.name in ANSWERS and not filtered:
+            return [f"{path.relative_to(REPO)}:{node.lineno}: {node.name}"]
+        if isinstance(node, nodes.Filter) and node.name in allowed:
+            filtered = True
+        return [found for child in node.iter_child_nodes() for found in walk(child, filtered)]
+
+    return [
+        found
+        for output in tree.find_all(nodes.Output)
+        for child in output.nodes
+        if not isinstance(child, nodes.TemplateData)
+        for found in walk(child, False)
+    ]
+
+
+def test_every_answer_reaching_a_file_goes_through_its_languages_escaping_filter():
+    files = sorted((REPO / "template").rglob("*.jinja"))
+    assert [line for path in files for line in unfiltered_answers(path)] == []
+
+
+HOSTILE_VALUES = [
+    'x", "E": __import__("os").system("touch PWNED"), "Y": "z',
+    "data\ninjected:\n  script: [id]",
+    "tab\tquote' back\\slash ${HOME} \u202e \u2028 \x00 \U0001f600 é",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_the_escaping_filters_keep_hostile_text_as_data(value):
+    assert tomllib.loads(f"x = {extensions.toml_string(value)}")["x"] == value
+    assert ast.literal_eval(extensions.python_string(value)) == value
+    assert yaml.safe_load(f"x: {extensions.yaml_string(value)}") == {"x": value}
+    assert yaml.safe_load(f"# x: {extensions.yaml_string(value)}\ny: 1") == {"y": 1}
+    markdown = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    for rendered in (extensions.markdown_text(value), extensions.markdown_code(value)):
+        tokens = [token for line in markdown.parse(rendered) for token in line.children or []]
+        assert {token.type for token in tokens} <= {"text", "code_inline", "softbreak"}, rendered
+
+
+def test_dotenv_values_stay_one_value_or_are_refused():
+    for value in ["shop/data", "with space", "hash # not a comment", 'double "quote"']:
+        line = f"X={extensions.dotenv_value(value)}\n"
+        assert dotenv_values(stream=io.StringIO(line)) == {"X": value}
+    for value in ["two\nY=lines", "quote'd", "dollar ${HOME}", "bidi\u202e"]:
+        with pytest.raises(ValueError, match=r"cannot be written as one \.env value"):
+            extensions.dotenv_value(value)
+
+
+def test_a_hostile_answers_file_is_not_rendered_by_recopy(template_src, tmp_path):
+    """An edited .copier-answers.yml is validated like typed answers: `copier recopy`
+    falls back to the default rather than writing code or a CI job."""
+    project = render_project(
+        template_src, tmp_path / "project", ci_platform="github", **ADLS_ANSWERS
+    )
+    answers_file = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_file.read_text())
+    answers["adls_base_path"] = "data\ninjected:\n  runs-on: ubuntu-latest\n  steps: [{run: id}]"
+    answers["description"] = "Daily \u202erevenue"
+    answers_file.write_text(yaml.safe_dump(answers))
+    copier.run_recopy(str(project), defaults=True, overwrite=True, unsafe=True, quiet=True)
+
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    assert list(workflow["jobs"]) == ["check"]
+    settings = tomllib.loads((project / "pyproject.toml").read_text())
+    assert settings["tool"]["polster"]["adls_base_path"] == "shop_pipeline/data"
+    assert settings["project"]["description"] != answers["description"]
