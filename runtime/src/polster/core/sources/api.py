@@ -4,7 +4,9 @@
 header, a `next` URL in the body, or (with `page_parameter`) page numbers until a page
 comes back empty. It retries 429, 5xx and connection errors a bounded number of times,
 waiting longer each time (or as long as `Retry-After` asks), and sends a bearer token
-when the token's variable is set in `.env`.
+when the token's variable is set in `.env`: only to the API's own origin (scheme, host and
+port of its URL), never over plain http except to this machine. A page that points to
+another origin is refused rather than followed with or without the token.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from polster.core.sources import SourceError
 RECORD_KEYS = ("data", "items", "results", "records")
 SECRET_PARAMETERS = ("token", "key", "secret", "password", "signature", "sig", "auth")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,16 @@ class Api:
 def fetch_records(api: Api) -> list[dict[str, Any]]:
     """Every record of every page, in order; SourceError (one line) when that fails."""
     token = secret(api.token_variable) if api.token_variable else ""
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    if token and httpx.URL(api.url).scheme != "https" and not loopback(api.url):
+        msg = (
+            f"{safe_url(api.url)} is not https: {api.token_variable} would cross the network "
+            "in clear text; use the API's https:// URL"
+        )
+        raise SourceError(msg)
     records: list[dict[str, Any]] = []
+    headers = {"Accept": "application/json"}
+    # The token is added per request, to the API's own origin only (see get); httpx drops
+    # it on a redirect to another origin.
     with httpx.Client(headers=headers, timeout=api.timeout, follow_redirects=True) as client:
         for page in pages(client, api, token):
             records.extend(page)
@@ -101,10 +110,20 @@ def get(
     """One page, retried on 429, 5xx and connection errors with a growing wait."""
     target = httpx.URL(url).copy_merge_params(params)  # keeps the URL's own query
     shown = safe_url(str(target))
+    headers = {}
+    if token:
+        if origin(str(target)) != origin(api.url):
+            msg = (
+                f"{safe_url(api.url)} sent a next page at another origin ({shown}): "
+                f"{api.token_variable} goes only to {origin_text(api.url)}, so the pages "
+                "stop here; check the API's pagination, or use page_parameter"
+            )
+            raise SourceError(msg)
+        headers["Authorization"] = f"Bearer {token}"
     seen: list[str] = []
     for attempt in range(1, api.attempts + 1):
         try:
-            response = client.get(target)
+            response = client.get(target, headers=headers)
         except httpx.TransportError as error:
             seen.append(type(error).__name__)
             wait = api.backoff * 2 ** (attempt - 1)
@@ -163,6 +182,24 @@ def next_url(response: httpx.Response, body: Any) -> str | None:
         if isinstance(candidate, str) and candidate:
             return urljoin(str(response.url), candidate)
     return None
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a URL (the default port made explicit)."""
+    parsed = httpx.URL(url)
+    default = {"http": 80, "https": 443}.get(parsed.scheme)
+    return parsed.scheme, parsed.host.lower(), parsed.port or default
+
+
+def origin_text(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
+def loopback(url: str) -> bool:
+    """Whether the URL's host is this machine."""
+    host = httpx.URL(url).host.lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 def safe_url(url: str) -> str:
