@@ -12,10 +12,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import urllib.parse
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from polster.core.paths import project_root
@@ -138,3 +142,127 @@ def test_a_secret_appears_nowhere_after_failing_and_fallback_runs(runs, kind):
     for secret in SECRETS[kind][1]:
         assert secret in (project / ".env").read_text()  # what the runs were configured with
         assert leaks(secret, result.outputs(), project) == [], f"{kind} leaked"
+
+
+# --- Source secrets: a database URL and an API token ----------------------------------------
+
+DB_PASSWORD = "DbPwSECRET1"
+API_TOKEN = "ApiT0kenSECRET-never-elsewhere"
+# kind: (variable, its value in .env, the source, the value that must appear nowhere).
+# A password with an unencoded '#' once came back in a parse error ("Port could not be cast
+# to integer value as 'DbPwSECRET1'"): in stdout, Dagster's event log and the alert.
+SOURCE_SECRETS = {
+    "database-url": (
+        "CRM_DATABASE_URL",
+        f"postgresql://dbuser:{DB_PASSWORD}#x9@127.0.0.1:18084/crm",
+        'Query("SELECT 1 AS id", url_variable="CRM_DATABASE_URL")',
+        DB_PASSWORD,
+    ),
+    # The API names another origin as its next page: the run stops there.
+    "api-token": (
+        "CRM_API_TOKEN",
+        API_TOKEN,
+        "Api({url!r}, token_variable='CRM_API_TOKEN')",
+        API_TOKEN,
+    ),
+}
+SOURCE_MODULE = '''"""Customers, from a source configured in .env."""
+
+import polars as pl
+from polster import Api, Query, fetch_records, records_frame
+
+SOURCE = {source}
+
+
+def extract() -> pl.LazyFrame | pl.DataFrame:
+    """The source's rows."""
+    if isinstance(SOURCE, Query):
+        return SOURCE.read()
+    return records_frame(fetch_records(SOURCE), SOURCE)
+'''
+WRAPPER = """from core import bronze_crm
+from polster.orchestration import medallion_asset
+
+asset = medallion_asset(bronze_crm.extract)
+"""
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A real alert receiver and API on 127.0.0.1: POSTed bodies are kept by path; a GET
+    gets one page of records whose next page is at another origin."""
+
+    received: ClassVar[dict[str, list[bytes]]] = {}
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.setdefault(self.path, []).append(body)
+        self.send_response(200)
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        body = b'{"data": [{"id": 1}], "next": "http://127.0.0.1:9/steal?page=2"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def run_source(project: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED)}
+    return subprocess.run(
+        [sys.executable, "run_polster.py", "--asset", "bronze_crm"],
+        cwd=project,
+        env={**env, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def source_runs(
+    tmp_path_factory,
+) -> Iterator[dict[str, tuple[Path, subprocess.CompletedProcess, list[bytes]]]]:
+    """For each kind, a project copy whose bronze_crm asset fails with the secret set,
+    alerts going to a real webhook; the kinds run at the same time."""
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    projects = {}
+    for kind, (variable, value, source, _) in SOURCE_SECRETS.items():
+        settings = {
+            "STORAGE_BACKEND": "local",
+            variable: value,
+            "POLSTER_ALERT_WEBHOOK_URL": f"{base}/hooks/{kind}",
+        }
+        project = project_copy(tmp_path_factory.mktemp(kind) / "project", settings)
+        pyproject = project / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace('alerts = "none"', 'alerts = "webhook"'))
+        module = SOURCE_MODULE.format(source=source.format(url=f"{base}/v1/customers"))
+        (project / "src/core/bronze_crm.py").write_text(module)
+        (project / "src/orchestration/assets/bronze/run_bronze_crm.py").write_text(WRAPPER)
+        projects[kind] = project
+    with ThreadPoolExecutor(max_workers=len(projects)) as pool:
+        results = dict(zip(projects, pool.map(run_source, projects.values()), strict=True))
+    yield {
+        kind: (projects[kind], results[kind], Receiver.received.get(f"/hooks/{kind}", []))
+        for kind in projects
+    }
+    server.shutdown()
+
+
+@pytest.mark.parametrize("kind", sorted(SOURCE_SECRETS))
+def test_a_source_secret_appears_nowhere_after_a_failing_run(source_runs, kind):
+    project, result, alerts = source_runs[kind]
+
+    assert result.returncode == 1, result.stderr
+    assert "error:" in result.stderr
+    assert list((project / ".dagster").rglob("*.db"))  # Dagster's event log is searched
+    assert len(alerts) == 1, result.stderr  # and so is the alert
+    outputs = {"stdout": result.stdout, "stderr": result.stderr, "alert": alerts[0].decode()}
+    assert leaks(SOURCE_SECRETS[kind][3], outputs, project) == [], f"{kind} leaked"

@@ -64,6 +64,7 @@ def database_url(variable: str) -> str:
         msg = f"{variable} starts with {scheme!r}: use one of {', '.join(SCHEMES)}"
         raise SourceError(msg)
     if scheme != "sqlite":
+        check_shape(url, variable)
         return url
     path = Path(unquote(url.removeprefix("sqlite:///")))
     # sqlite:///relative.db is relative to the project root; sqlite:////x.db is absolute.
@@ -72,6 +73,24 @@ def database_url(variable: str) -> str:
         msg = f"{variable} names {path}, which does not exist: check the path in .env"
         raise SourceError(msg)
     return "sqlite://" + quote(str(path))
+
+
+def check_shape(url: str, variable: str) -> None:
+    """Refuse a server URL that does not parse as user:password@host:port/database, with a
+    message that never holds the URL: an unencoded '#', '/', '?' or '@' in the password
+    moves the password into the host, port, path or fragment, where parsers quote it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a ValueError whose text holds the password)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.hostname or parts.fragment or "@" in parts.path + parts.query:
+        msg = (
+            f"{variable} in .env is not a database URL of the form "
+            "postgresql://user:password@host:5432/database: if the password or user holds "
+            "'#', '/', '?', '@' or ':', percent-encode them (%23, %2F, %3F, %40, %3A)"
+        )
+        raise SourceError(msg)
 
 
 def read_query(query: str, variable: str, batch_rows: int = BATCH_ROWS) -> pl.LazyFrame:
