@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,19 +41,45 @@ class LandedFile:
         return str(project_root() / self.path)
 
 
+def landing_folder(pattern: str) -> Path:
+    """The folder a local glob lists: its path up to the first part with a wildcard."""
+    fixed = []
+    for part in Path(pattern).parts:
+        if any(char in part for char in "*?["):
+            break
+        fixed.append(part)
+    return project_root().joinpath(*fixed)
+
+
 def list_files(pattern: str) -> list[LandedFile]:
-    """Every file the glob matches, sorted by path (no file is read)."""
+    """Every file the glob matches, sorted by path (no file is read).
+
+    Only regular files whose resolved path stays inside the landing folder count: a
+    symbolic link to a file elsewhere (`../../.env`) is skipped, and one line on stderr
+    says which were.
+    """
     if pattern.startswith(REMOTE_PREFIX):
         return _list_remote(pattern)
-    files = []
+    folder = landing_folder(pattern).resolve()
+    files, skipped = [], []
     for name in glob.glob(str(project_root() / pattern), recursive=True):
         path = Path(name)
         if not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(folder):
+            skipped.append(name)
             continue
         stat = path.stat()
         shown = path.relative_to(project_root()) if path.is_relative_to(project_root()) else path
         modified = _utc_microseconds(stat.st_mtime_ns)
         files.append(LandedFile(shown.as_posix(), stat.st_size, modified))
+    if skipped:
+        shown_skipped = ", ".join(sorted(Path(name).name for name in skipped))
+        print(
+            f"warning: skipped {len(skipped)} file(s) of {pattern} that lead outside "
+            f"{folder} (symbolic links): {shown_skipped}",
+            file=sys.stderr,
+        )
     return sorted(files)
 
 
