@@ -195,6 +195,7 @@ def test_update_check_tells_whether_a_newer_version_is_out(project):
     commit_all(project, "Update Polster")
 
     assert f"on the latest Polster template ({NEW})" in make(project, "update-check").stdout
+    assert f"Template: {answers(project)['_src_path']}" in make(project, "update").stdout
     assert f"Nothing changed: this project is on Polster {NEW}" in make(project, "update").stdout
     assert git("status", "--porcelain", cwd=project) == ""
 
@@ -332,3 +333,33 @@ def test_the_update_task_needs_a_git_repository(releases, tmp_path):
 
     assert result.returncode != 0
     assert "git init" in result.stderr
+
+
+def test_an_update_from_another_template_source_stops_and_says_so(releases, project, tmp_path):
+    """A one-line commit that points _src_path at another template (whose task would run
+    with --trust) stops the update in one line; the source is shown on every update."""
+    evil = tmp_path / "evil"
+    marker = tmp_path / "PWNED"
+    evil.mkdir()
+    (evil / "copier.yml").write_text(f'_tasks:\n  - command: [touch, "{marker}"]\n')
+    (evil / "README.md").write_text("evil\n")
+    git("init", "--quiet", cwd=evil)
+    commit_all(evil, "evil")
+    for tag in (OLD, "v99.0.0"):
+        git("tag", tag, cwd=evil)
+    answers_file = project / ".copier-answers.yml"
+    answers_file.write_text(answers_file.read_text().replace(str(releases), str(evil)))
+    commit_all(project, "Point the template elsewhere")
+
+    result = make(project, "update", check=False)
+
+    assert not marker.exists()
+    assert result.returncode != 0
+    assert f"Template: {evil}" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert f"now names the template {evil}, not {releases}" in errors[0]
+    assert "--new-source" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert answers(project)["_commit"] == OLD
+    assert git("status", "--porcelain", cwd=project) == ""

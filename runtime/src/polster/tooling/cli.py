@@ -306,8 +306,9 @@ def update_project(args: argparse.Namespace) -> int:
         "and the new one, then replays your committed changes on top. Nothing is committed.",
         flush=True,
     )
+    print(f"Template: {update.answers_of(project_root()).get('_src_path', '?')}", flush=True)
     result = update.update(
-        project_root(), args.vcs_ref, args.data, args.conflict, prompts.can_ask()
+        project_root(), args.vcs_ref, args.data, args.conflict, prompts.can_ask(), args.new_source
     )
     if result.from_version == result.to_version and not update.has_changes(project_root()):
         print(f"\nNothing changed: this project is on Polster {result.to_version} already.")
@@ -482,6 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     upgrade.add_argument(
         "--conflict", choices=update.CONFLICT_STYLES, default="inline", help="conflict style"
+    )
+    upgrade.add_argument(
+        "--new-source", action="store_true", help="accept a template source that changed"
     )
     upgrade.set_defaults(handler=update_project)
 

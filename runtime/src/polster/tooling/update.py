@@ -19,6 +19,8 @@ from polster.contract.errors import PolsterError
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_STYLES = ("inline", "rej")
+# The template source the last update used, kept in .git/ where no commit can change it.
+SOURCE_RECORD = "polster-template-source"
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,49 @@ def answers_of(root: Path) -> dict[str, str]:
             "came from: restore it from git (git checkout -- .copier-answers.yml)"
         )
         raise PolsterError(msg)
+    return private_answers(path.read_text(encoding="utf-8"))
+
+
+def private_answers(text: str) -> dict[str, str]:
+    """The `_key: value` lines of an answers file's text."""
     answers = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         key, _, value = line.partition(":")
         if key.startswith("_"):
             answers[key] = value.strip().strip("'\"")
     return answers
+
+
+def source_record(root: Path) -> Path:
+    return root / git(root, "rev-parse", "--git-path", SOURCE_RECORD).strip()
+
+
+def trusted_source(root: Path) -> str | None:
+    """Where this project's template came from: the source the last `polster update` on
+    this clone used, else the one the project was created from (its first answers file)."""
+    record = source_record(root)
+    if record.is_file():
+        return record.read_text(encoding="utf-8").strip()
+    added = git(root, "log", "--diff-filter=A", "--format=%H", "--", ANSWERS_FILE).split()
+    if not added:
+        return None
+    first = git(root, "show", f"{added[-1]}:{ANSWERS_FILE}")
+    return private_answers(first).get("_src_path")
+
+
+def check_source(root: Path, source: str, new_source: bool) -> None:
+    """Refuse a template source other than the trusted one unless `new_source`: Copier
+    runs the template's tasks and migrations with --trust, so the source is code."""
+    trusted = trusted_source(root)
+    if new_source or trusted is None or trusted == source:
+        return
+    msg = (
+        f"{ANSWERS_FILE} now names the template {source}, not {trusted} this project "
+        "was created or last updated from; its tasks would run on this machine: check "
+        "`git log -p .copier-answers.yml`, then, if you trust it, run the update with "
+        "--new-source (make update NEW_SOURCE=1)"
+    )
+    raise PolsterError(msg)
 
 
 def check_ready(root: Path) -> dict[str, str]:
@@ -134,10 +173,13 @@ def update(
     data: Sequence[str] = (),
     conflict: str = "inline",
     interactive: bool = False,
+    new_source: bool = False,
 ) -> UpdateResult:
     """Run `copier update` on a clean project; undo everything if Copier fails."""
     command = copier_command(vcs_ref, data, conflict, interactive)
-    before = check_ready(root)["_commit"]
+    ready = check_ready(root)
+    before, source = ready["_commit"], ready["_src_path"]
+    check_source(root, source, new_source)
     try:
         returncode = subprocess.run(command, cwd=root, check=False).returncode
     except KeyboardInterrupt:
@@ -151,6 +193,7 @@ def update(
             "the project is back at its last commit, nothing was changed"
         )
         raise PolsterError(msg)
+    source_record(root).write_text(source + "\n", encoding="utf-8")
     conflicts, rejects = leftovers(root)
     removed = git(root, "diff", "--name-only", "--diff-filter=D", "HEAD").split()
     return UpdateResult(before, answers_of(root)["_commit"], conflicts, rejects, removed)
