@@ -153,7 +153,8 @@ def test_slack_and_teams_get_their_webhook_format(project, receiver, kind):
     else:
         (attachment,) = message["attachments"]
         assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-        texts = [block["text"] for block in attachment["content"]["body"]]
+        body = attachment["content"]["body"]
+        texts = [inline["text"] for block in body for inline in block["inlines"]]
         assert "Failed: bronze_example" in texts
 
 

@@ -74,3 +74,43 @@ def test_an_unreachable_destination_is_a_warning_without_the_secret(receiver):
     assert warning.startswith("the failure alert was not sent: 127.0.0.1:9 did not answer")
     assert "secret-path" not in warning
     assert received == []
+
+
+# What a file name, a CSV header or an error text could carry into an alert.
+HOSTILE = replace(
+    ALERT,
+    failed=("bronze_<!channel>", "bronze_x: check <!here>"),
+    error="header <https://evil.example|click me> [open](https://evil.example) **now** & <@U1>",
+)
+
+
+def test_slack_gets_data_escaped_no_mention_or_link(receiver):
+    url, received = receiver
+    settings = parse_settings({"POLSTER_ALERTS": "slack", "POLSTER_ALERT_SLACK_WEBHOOK_URL": url})
+    assert send(HOSTILE, settings) is None
+
+    (message,) = received
+    text = message["text"]
+    assert "<!channel>" not in text
+    assert "<!here>" not in text
+    assert "<https://evil.example|" not in text
+    assert "<@U1>" not in text
+    assert "bronze_&lt;!channel&gt;" in text
+    assert "&amp; &lt;@U1&gt;" in text
+    # The one link is ours: the run in the Dagster UI.
+    assert text.count("<") == 1
+    assert text.endswith(f"<{HOSTILE.run_url}|Open the run in Dagster>")
+
+
+def test_teams_gets_data_as_plain_text_runs(receiver):
+    url, received = receiver
+    settings = parse_settings({"POLSTER_ALERTS": "teams", "POLSTER_ALERT_TEAMS_WEBHOOK_URL": url})
+    assert send(HOSTILE, settings) is None
+
+    (message,) = received
+    body = message["attachments"][0]["content"]["body"]
+    # Adaptive Cards read Markdown in a TextBlock, never in a TextRun.
+    assert {block["type"] for block in body} == {"RichTextBlock"}
+    runs = [inline for block in body for inline in block["inlines"]]
+    assert {run["type"] for run in runs} == {"TextRun"}
+    assert f"Error: {HOSTILE.error}" in [run["text"] for run in runs]

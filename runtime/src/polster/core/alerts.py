@@ -5,6 +5,10 @@ Both ways a run can fail build their message here, so that it has one shape: a r
 sensor), which its run-failure sensor reports (orchestration/alerts.py). Slack's and
 Teams' incoming webhooks take a JSON POST like any webhook, so one HTTP client sends all
 three. An alert that cannot be delivered is a warning: it never changes a run's outcome.
+
+File names, column names and error texts come from data, so each destination gets them
+escaped its way: Slack's `&`, `<`, `>` (no `<!channel>`, `<!here>` or `<url|text>` link),
+and for Teams text runs, which Adaptive Cards never read as Markdown.
 """
 
 from __future__ import annotations
@@ -55,19 +59,30 @@ def run_url(ui_url: str, run_id: str) -> str | None:
     return f"{ui_url.rstrip('/')}/runs/{run_id}" if ui_url else None
 
 
+def slack_text(text: str) -> str:
+    """Text Slack shows as it is: its three control characters escaped (Slack's rule)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_run(text: str, **style: object) -> dict[str, Any]:
+    """An Adaptive Card block of plain text: a TextRun is never read as Markdown."""
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": text, **style}]}
+
+
 def payload(kind: str, alert: Alert) -> dict[str, Any]:
     """The JSON body for `kind`: Slack's and Teams' webhook formats, or a plain object."""
     if kind == "slack":
         link = f"\n<{alert.run_url}|Open the run in Dagster>" if alert.run_url else ""
-        return {"text": f"*{alert.title}*\n" + "\n".join(alert.lines()) + link}
+        lines = "\n".join(slack_text(line) for line in alert.lines())
+        return {"text": f"*{slack_text(alert.title)}*\n" + lines + link}
     if kind == "teams":
         card: dict[str, Any] = {
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "type": "AdaptiveCard",
             "version": "1.4",
             "body": [
-                {"type": "TextBlock", "text": alert.title, "weight": "Bolder", "wrap": True},
-                *({"type": "TextBlock", "text": line, "wrap": True} for line in alert.lines()),
+                text_run(alert.title, weight="Bolder"),
+                *(text_run(line) for line in alert.lines()),
             ],
         }
         if alert.run_url:
