@@ -8,6 +8,7 @@ the test's.
 
 from __future__ import annotations
 
+import socket
 import tomllib
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def test_audit_fails_and_names_the_fix_when_a_locked_version_is_affected(project
 
     assert result.returncode != 0, result.stdout + result.stderr
     assert "Found 1 known vulnerability in 1 package" in result.stderr
+    assert "error: audit: vulnerabilities found" in result.stderr
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("polars ")]
     assert line.split() == ["polars", version, VULN, "99.0.0"]
 
@@ -95,3 +97,17 @@ def test_without_a_lock_the_audit_fails_instead_of_passing_on_nothing(project, t
     assert "uv.lock" in result.stderr
     assert osv.queries == []
     assert "No known vulnerabilities" not in result.stdout
+
+
+def test_offline_the_audit_fails_closed_and_says_the_service_is_unreachable(project):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = audit(project, f"http://127.0.0.1:{port}/v1/query")
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert f"vulnerability service unreachable (OSV at 127.0.0.1:{port})" in errors[0]
+    assert "vulnerabilities found" not in result.stderr
