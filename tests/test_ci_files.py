@@ -72,6 +72,7 @@ def test_ci_never_pushes_or_commits_data_and_pins_versions_once(render, platform
     for forbidden in ("git push", "git commit", "--force", ".dagster", "data/"):
         assert forbidden not in text
     assert len(re.findall(r"UV_VERSION: \"0\.\d+\.\d+\"", active)) == 1
+    assert len(re.findall(r'^ *UV_LOCKED: "1"$', active, re.MULTILINE)) == 1  # uv sync --locked
     assert "ADLS_ACCOUNT_KEY" in text  # the optional production run reads the secret...
     assert "ADLS_ACCOUNT_KEY:" not in active  # ...only in the commented, opt-in part
 

@@ -161,6 +161,9 @@ def test_the_compose_file_validates_against_the_compose_spec(projects):
             "code-server": {"condition": "service_healthy"},
         }
     assert services["code-server"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    # The .env (ADLS keys, alert URLs) reaches the code server only; the UI stays local.
+    assert [name for name, service in services.items() if "env_file" in service] == ["code-server"]
+    assert services["webserver"]["ports"] == ["127.0.0.1:3000:3000"]
     assert set(compose["volumes"]) == {"postgres-data", "dagster-storage", "tables"}
     assert services["code-server"]["volumes"][-1] == "tables:/app/data"
     assert "--workspace=/app/deploy/workspace.yaml" in services["webserver"]["command"]
@@ -195,6 +198,9 @@ def test_the_dockerfile_is_small_locked_and_non_root(projects, kind):
     assert "uv sync --frozen --no-dev" in runs
     (user,) = [args for op, args in steps if op == "USER"]
     assert user.split(":")[0] not in {"root", "0"}
+    assert re.fullmatch(r"[1-9]\d*:[1-9]\d*", user)  # numeric: runAsNonRoot can check it
+    (healthcheck,) = [args for op, args in steps if op == "HEALTHCHECK"]
+    assert '"grpc-health-check", "--port", "4000"' in healthcheck
     assert steps.index(("USER", user)) > max(i for i, (op, _) in enumerate(steps) if op == "RUN")
     # Every file the build copies from the project is there (uv.lock after `make setup`).
     copied = [args.split()[:-1] for op, args in steps if op == "COPY" and "--from" not in args]
@@ -249,6 +255,23 @@ def test_the_helm_values_have_what_the_chart_needs(projects):
     sensor = values["retention"]["sensor"]["purgeAfterDays"]
     assert set(sensor) == {"failure", "skipped", "started", "success"}
     assert values["telemetry"] == {"enabled": False}
+    # The project's pods (code server, runs, steps): non-root, read-only, no privileges.
+    launcher = values["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]
+    for pod, container in [
+        (deployment["podSecurityContext"], deployment["securityContext"]),
+        (
+            launcher["podSpecConfig"]["securityContext"],
+            launcher["containerConfig"]["securityContext"],
+        ),
+    ]:
+        assert pod["runAsNonRoot"] is True
+        assert pod["runAsUser"] == 10001
+        assert container["allowPrivilegeEscalation"] is False
+        assert container["readOnlyRootFilesystem"] is True
+        assert container["capabilities"] == {"drop": ["ALL"]}
+    for service in ("dagsterWebserver", "dagsterDaemon"):
+        assert values[service]["securityContext"]["allowPrivilegeEscalation"] is False
+    assert values["dagsterWebserver"]["service"]["type"] == "ClusterIP"
     # The gRPC arguments load the definitions (the chart runs `dagster api grpc ARGS`).
     help_text = run([str(BIN / "dagster"), "api", "grpc", "--help"], project).stdout
     assert all(arg in help_text for arg in deployment["dagsterApiGrpcArgs"] if arg[:2] == "--")
