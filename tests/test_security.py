@@ -42,11 +42,12 @@ def hostile_answers(markers: Path) -> dict[str, str]:
     """Answers that would each create a file in `markers` if a shell ever evaluated them."""
     touch = f"touch {markers}/"
     return {
+        # Beginning with '--': still the value of --author-name, not an option of its own.
         "author_name": (
-            f'Eve "JJ" O\'Brien $({touch}dollar) `{touch}backtick`; {touch}semicolon & '
+            f'--Eve "JJ" O\'Brien $({touch}dollar) `{touch}backtick`; {touch}semicolon & '
             f"|| {touch}or \\ Doe"
         ),
-        "author_email": f"eve$({touch.replace(' ', '${IFS}')}email)`id`;x@example.com",
+        "author_email": f"--eve$({touch.replace(' ', '${IFS}')}email)`id`;x@example.com",
         "description": f"Say \"hi\" $({touch}description); `{touch}tick` \\n 'quoted'",
     }
 

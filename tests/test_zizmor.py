@@ -1,5 +1,6 @@
-"""GitHub workflows pass an offline zizmor audit with no medium or high finding:
-this repository's own, and the CI a rendered project gets."""
+"""GitHub workflows pass an offline zizmor audit with no medium or high finding, in each of
+zizmor's personas (regular, pedantic, auditor): this repository's own, and the CI a
+rendered project gets."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ jobs:
 """
 
 
-def findings(path: Path) -> list[str]:
+PERSONAS = ("regular", "pedantic", "auditor")
+
+
+def findings(path: Path, persona: str = "regular") -> list[str]:
     """Medium and high zizmor findings in the workflows under `path`, one line each."""
     command = [ZIZMOR, "--offline", "--no-config", "--no-exit-codes", "--no-progress"]
+    command.append(f"--persona={persona}")
     result = run([*command, "--format", "json", "--min-severity", "medium", str(path)], REPO)
     return [
         f"{finding['ident']} ({finding['determinations']['severity']}): "
@@ -50,11 +55,14 @@ def test_zizmor_finds_what_it_should(tmp_path):
     assert {"template-injection", "unpinned-uses", "artipacked"} <= idents
 
 
-def test_this_repositorys_workflows_have_no_medium_or_high_finding():
-    assert findings(REPO / ".github" / "workflows") == []
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_this_repositorys_workflows_have_no_medium_or_high_finding(persona):
+    assert findings(REPO / ".github" / "workflows", persona) == []
 
 
 @pytest.mark.parametrize("storage", ["local", "adls"])
 def test_a_rendered_projects_github_ci_has_no_medium_or_high_finding(render, storage):
     project = render(ci_platform="github", **(ADLS_ANSWERS if storage == "adls" else {}))
-    assert findings(project / ".github" / "workflows") == []
+    workflows = project / ".github" / "workflows"
+    found = {persona: findings(workflows, persona) for persona in PERSONAS}
+    assert found == {persona: [] for persona in PERSONAS}
