@@ -129,6 +129,14 @@ def test_answers_with_control_characters_are_refused_with_a_fix(
 def test_an_empty_description_is_allowed(render):
     project = render(description="")
     assert tomllib.loads((project / "pyproject.toml").read_text())["project"]["description"] == ""
+    # The README's security section: what is guaranteed, and what production must add.
+    readme = (project / "README.md").read_text()
+    for heading in ("### What Polster guarantees", "### What you must add in production"):
+        assert heading in readme
+    for promise in ("Answers never become code", "Secrets stay in `.env`", "never read outside"):
+        assert promise in readme
+    for duty in ("Authentication in front of the Dagster UI", "Network policies"):
+        assert duty in readme
 
 
 # Every question whose answer is free text, and the answers its validator must refuse.
