@@ -192,8 +192,9 @@ def yaml_string(text: object) -> str:
     Also safe in a YAML comment: the result is one line.
     """
     value = str(text)
+    # Not plain: what a YAML 1.1 or 1.2 reader may take for a number, a boolean or null.
     plain = PLAIN_TEXT.match(value) and not re.match(
-        r"^(?:[-.0-9]+|true|false|yes|no|on|off|null|~)$", value, re.IGNORECASE
+        r"^(?:[0-9].*|y|n|true|false|yes|no|on|off|null)$", value, re.IGNORECASE
     )
     return value if plain else quoted_string(value)
 

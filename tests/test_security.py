@@ -219,6 +219,8 @@ def test_every_answer_reaching_a_file_goes_through_its_languages_escaping_filter
 
 
 HOSTILE_VALUES = [
+    "1e3",
+    "no",
     'x", "E": __import__("os").system("touch PWNED"), "Y": "z',
     "data\ninjected:\n  script: [id]",
     "tab\tquote' back\\slash ${HOME} \u202e \u2028 \x00 \U0001f600 é",
