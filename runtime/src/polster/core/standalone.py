@@ -77,9 +77,11 @@ def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> N
         )
     else:
         partition = f" (partition {written.partition})" if written.partition else ""
+        rows = written.row_count if written.rows_written is None else written.rows_written
+        table = f"; the table has {written.row_count:,}" if rows != written.row_count else ""
         print(
-            f"{written.key}{partition}: wrote {written.row_count:,} rows to {written.uri} "
-            f"(Delta version {written.version})"
+            f"{written.key}{partition}: wrote {rows:,} rows to {written.uri} "
+            f"(Delta version {written.version}{table})"
         )
     if written.rejected is not None:
         print(f"  rejected {written.rejected.row_count:,} rows to {written.rejected.uri}")
