@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 from conftest import run
+from polster.contract.errors import PolsterError
+from polster.orchestration import build_definitions, runner
+from polster.tooling.assets import plan_new_asset
+from polster.tooling.project import load_project
 from polster.tooling.source_templates import landing_folder
 
 PARTITIONED_BRONZE = '''"""Visits, one day at a time."""
@@ -89,3 +94,30 @@ def test_the_landing_folder_of_a_source_is_the_part_before_its_first_wildcard():
     assert landing_folder("landing/orders/**/*.csv") == "landing/orders"
     assert landing_folder("budget.xlsx") is None
     assert landing_folder("abfss://raw@account.dfs.core.windows.net/orders/*.csv") is None
+
+
+def test_a_misspelt_asset_is_told_the_nearest_one(sample_project):
+    project = load_project(sample_project)
+
+    with pytest.raises(
+        PolsterError, match=r"no asset 'silver_ordrs' \(did you mean silver_orders\?"
+    ):
+        project.resolve("silver_ordrs")
+    with pytest.raises(PolsterError, match=r"no asset 'revnue' \(did you mean gold_revenue\?"):
+        project.resolve("revnue")
+
+
+def test_a_bare_name_in_gold_dependencies_is_the_silver_asset(sample_project):
+    """bronze_orders and silver_orders share the name orders; gold can only mean silver's."""
+    plan = plan_new_asset(load_project(sample_project), "gold", "orders_by_country", ["orders"])
+
+    assert plan.upstreams == ("silver_orders",)
+
+
+def test_run_polster_tells_the_nearest_asset_to_a_misspelt_one(store):
+    definitions = build_definitions(store)
+
+    with pytest.raises(
+        PolsterError, match=r"unknown asset silver_ordrs \(did you mean silver_orders\?\)"
+    ):
+        runner.materialize(definitions, None, ["silver_ordrs"], "in_process")

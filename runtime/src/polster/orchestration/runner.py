@@ -54,7 +54,7 @@ from polster.contract.failures import (
     is_inside,
     raised_on_purpose,
 )
-from polster.contract.layers import by_layer, split_key
+from polster.contract.layers import by_layer, did_you_mean, nearest_key, split_key
 from polster.contract.layout import NO_ASSETS_YET
 from polster.contract.partitions import partition_span
 from polster.core.exits import report_error, report_interrupted
@@ -205,7 +205,8 @@ def materialize(
         return
     unknown = sorted(set(selected) - set(known))
     if unknown:
-        msg = f"unknown asset {', '.join(unknown)}: choose from {', '.join(known)}"
+        named = ", ".join(name + did_you_mean(nearest_key(name, known)) for name in unknown)
+        msg = f"unknown asset {named}: choose from {', '.join(known)}"
         raise PolsterError(msg)
     runs = plan_runs(known, selected, partitionings(defs), partition, partition_range)
     for planned in runs:

@@ -61,7 +61,7 @@ def check_new_name(project: Project, layer: str, name: str) -> str:
 
 def resolve_upstreams(project: Project, layer: str, references: Sequence[str]) -> tuple[str, ...]:
     """The upstream keys the references name, checked against the layer rules."""
-    keys = [project.resolve(reference) for reference in references]
+    keys = [project.resolve(reference, layer) for reference in references]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
         msg = f"{', '.join(repeated)} is listed more than once: list each dependency once"
