@@ -394,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument(
         "--source",
-        help="files: a glob (default landing/NAME/*.EXT); api: the URL; "
+        help="files: a glob or one file's path (default landing/NAME/*.EXT); api: the URL; "
         "database: the .env variable with the URL (default NAME_DATABASE_URL)",
     )
     add.add_argument("--query", help="database: the SQL (default: select * from NAME)")
