@@ -46,8 +46,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polster.contract.errors import PolsterError
-from polster.contract.failures import code_location, describe, first_line
-from polster.contract.layers import by_layer, split_key
+from polster.contract.failures import (
+    REPORT,
+    code_location,
+    describe,
+    first_line,
+    is_inside,
+    raised_on_purpose,
+)
+from polster.contract.layers import by_layer, did_you_mean, nearest_key, split_key
 from polster.contract.layout import NO_ASSETS_YET
 from polster.contract.partitions import partition_span
 from polster.core.exits import report_error, report_interrupted
@@ -198,7 +205,8 @@ def materialize(
         return
     unknown = sorted(set(selected) - set(known))
     if unknown:
-        msg = f"unknown asset {', '.join(unknown)}: choose from {', '.join(known)}"
+        named = ", ".join(name + did_you_mean(nearest_key(name, known)) for name in unknown)
+        msg = f"unknown asset {named}: choose from {', '.join(known)}"
         raise PolsterError(msg)
     runs = plan_runs(known, selected, partitionings(defs), partition, partition_range)
     for planned in runs:
@@ -341,7 +349,7 @@ def polster_job() -> dg.JobDefinition:
 
 
 def root_cause(error: object) -> str:
-    """The message of the innermost error, and where in the project's code it was raised."""
+    """The message of the innermost error, and where it was raised (see code_location)."""
     inner = innermost(error)
     message = first_line(getattr(inner, "message", str(error)))
     frames = [
@@ -349,7 +357,10 @@ def root_cause(error: object) -> str:
         for line in getattr(inner, "stack", [])
         if (match := STACK_LINE.search(line))
     ]
-    where = code_location(frames, project_root())
+    deliberate = raised_on_purpose(getattr(inner, "cls_name", "") or "")
+    where = code_location(frames, project_root(), deliberate)
+    if is_inside(where):
+        return f"{message} (at {where}; {REPORT})"
     return f"{message} (at {where})" if where else message
 
 

@@ -61,7 +61,7 @@ def check_new_name(project: Project, layer: str, name: str) -> str:
 
 def resolve_upstreams(project: Project, layer: str, references: Sequence[str]) -> tuple[str, ...]:
     """The upstream keys the references name, checked against the layer rules."""
-    keys = [project.resolve(reference) for reference in references]
+    keys = [project.resolve(reference, layer) for reference in references]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
         msg = f"{', '.join(repeated)} is listed more than once: list each dependency once"
@@ -193,8 +193,8 @@ def add_asset(project: Project, asset: NewAsset) -> list[str]:
         files.update({project.root / path: text for path, text in sourced.items()})
     create_files(files)
     if asset.source is not None and asset.source.template in source_templates.FILE_TEMPLATES:
-        landing = asset.source.source.split("*", 1)[0].rstrip("/")
-        if landing and "://" not in landing:
+        landing = source_templates.landing_folder(asset.source.source)
+        if landing:
             (project.root / landing).mkdir(parents=True, exist_ok=True)
     graph = {**project.graph(), asset.key: list(asset.upstreams)}
     update_readme(project.root / "README.md", graph)

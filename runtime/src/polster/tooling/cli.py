@@ -90,6 +90,8 @@ def next_step(plan: assets.NewAsset) -> str:
     if plan.source is None:
         return f"write your logic in src/core/{plan.key}.py, then run `make run`."
     if plan.source.template in source_templates.FILE_TEMPLATES:
+        if not any(c in plan.source.source for c in source_templates.WILDCARDS):
+            return f"put the file at {plan.source.source}, then run `make run`."
         return f"drop files matching {plan.source.source}, then run `make run`."
     if plan.source.template == "api":
         return f"set {plan.name.upper()}_API_TOKEN in .env if the API needs one, then `make run`."
@@ -392,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument(
         "--source",
-        help="files: a glob (default landing/NAME/*.EXT); api: the URL; "
+        help="files: a glob or one file's path (default landing/NAME/*.EXT); api: the URL; "
         "database: the .env variable with the URL (default NAME_DATABASE_URL)",
     )
     add.add_argument("--query", help="database: the SQL (default: select * from NAME)")

@@ -27,6 +27,7 @@ READERS = {
     "json": "JsonReader()",
     "excel": "ExcelReader(sheet={sheet})",
 }
+WILDCARDS = "*?["
 VARIABLE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 LINE_LENGTH = 100
 
@@ -52,6 +53,17 @@ def default_source(template: str, name: str) -> str | None:
     if template == "database":
         return f"{name.upper()}_DATABASE_URL"
     return None  # an API has no sensible default URL
+
+
+def landing_folder(source: str) -> str | None:
+    """The local folder files land in: the source's folders before its first wildcard (a
+    source without one names a file, so its folder); None for a URI or a bare file name."""
+    if "://" in source:
+        return None
+    parts = Path(source).parts
+    wild = [i for i, part in enumerate(parts) if any(c in part for c in WILDCARDS)]
+    folder = parts[: wild[0] if wild else len(parts) - 1]
+    return Path(*folder).as_posix() if folder else None
 
 
 def check_source(
