@@ -102,15 +102,23 @@ def test_a_partitioned_bronze_reads_the_file_landed_for_its_day(project):
     landing.mkdir(parents=True)
     (landing / "2024-01-03.csv").write_text("city,temp_max\nSeattle,12.8\nBoston,NA\n")
 
-    written = subprocess.run(
-        [sys.executable, "src/core/bronze_weather.py", "--partition", "2024-01-03"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("POLSTER_")},
-    )
+    def standalone(day: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "src/core/bronze_weather.py", "--partition", day],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("POLSTER_")},
+        )
+
+    written = standalone("2024-01-03")
+    missing = standalone("2024-01-04")
 
     assert written.returncode == 0, written.stdout + written.stderr
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        f"error: no file for 2024-01-04: land it as {landing / '2024-01-04.csv'}"
+    )
     store = TableStore(root=str(project / "data"), state_dir=project / ".polster")
     table = store.read("bronze_weather").collect()
     assert table.select("city", "temp_max").rows() == [("Seattle", "12.8"), ("Boston", None)]
