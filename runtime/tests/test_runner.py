@@ -16,3 +16,10 @@ def test_auto_runs_parallel_layers_in_several_processes(monkeypatch, keys, cpus,
     monkeypatch.setattr(runner.os, "cpu_count", lambda: cpus)
 
     assert runner.choose_executor(keys) == expected
+
+
+def test_asset_takes_several_keys_separated_by_commas():
+    """`make run ASSET=a,b` passes one --asset: daily and monthly backfills name several."""
+    args = runner.parse_args(["--asset", "bronze_visits, silver_visits", "--asset", "gold_x"])
+    assert args.asset == ["bronze_visits", "silver_visits", "gold_x"]
+    assert runner.parse_args([]).asset == []

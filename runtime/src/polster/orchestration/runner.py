@@ -92,7 +92,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="KEY",
-        help="materialize only this asset, e.g. silver_example (repeatable)",
+        help="materialize only this asset, e.g. silver_example (repeatable, or several "
+        "separated by commas: bronze_example,silver_example)",
     )
     parser.add_argument(
         "--partition",
@@ -121,6 +122,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--verbose", action="store_true", help="show the traceback of a failure, not one line"
     )
     args = parser.parse_args(argv)
+    # `make run ASSET=a,b` passes one --asset with several keys (a key has no comma).
+    args.asset = [key.strip() for value in args.asset for key in value.split(",") if key.strip()]
     if not (args.materialize or args.ui or args.status):
         parser.error("--no-materialize needs --ui or --status: there is nothing else to do")
     if args.partition and args.partition_range:

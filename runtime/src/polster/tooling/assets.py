@@ -136,8 +136,10 @@ def check_partitions(
     if source is not None:
         msg = (
             "--partitions goes with the plain scaffold, not --template: landed files are "
-            "taken once each by themselves; for an API or a database, add PARTITIONS to "
-            "the module and read the source for its `partition`"
+            "taken once each by themselves; to read the file landed for each day, add the "
+            "asset without --template and read that file in extract(partition) (the README's "
+            "Incremental pipelines shows how); for an API or a database, likewise read the "
+            "source for its `partition`"
         )
         raise PolsterError(msg)
     first = window_start(cadence, today.replace(month=1, day=1))

@@ -28,6 +28,12 @@ READERS = {
     "excel": "ExcelReader(sheet={sheet})",
 }
 WILDCARDS = "*?["
+# Above a CSV source: how to type columns and read missing-value markers as null.
+CSV_TYPES = """\
+# Every column is read as text, "NA" too (bronze keeps what was sent). To read markers as null
+# and type columns: CsvReader(null_values=["NA"], schema_overrides={"amount": pl.Float64}),
+# with `import polars as pl`; the columns it does not name stay text.
+"""
 VARIABLE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 LINE_LENGTH = 100
 
@@ -170,7 +176,8 @@ def file_module(key: str, name: str, choice: SourceChoice) -> str:
         "landing.py.tmpl",
         docstring=docstring,
         imports=", ".join(sorted([class_name, "Landing"])),
-        source=call("SOURCE", "Landing", text(choice.source), reader),
+        source=CSV_TYPES * (choice.template == "csv")
+        + call("SOURCE", "Landing", text(choice.source), reader),
         quality=quality('not_null("_source_file"), unique("id", "_source_file")'),
         words=words,
     )
