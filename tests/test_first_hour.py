@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PYTHON, isolated_env, run
+from tests.conftest import PYTHON, REPO, isolated_env, run
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROMPT_TIMEOUT = 120
@@ -150,3 +150,13 @@ def test_without_uv_every_message_says_what_to_type(template_src, tmp_path):
     (line,) = script.stderr.strip().splitlines()
     assert line.startswith("error: polster is not installed in "), line
     assert "run `make run` instead" in line
+
+
+def test_make_demo_runs_quietly_with_another_environment_activated(tmp_path):
+    """`make demo` right after trying a project (its .venv still activated): uv must not
+    warn that VIRTUAL_ENV is not this repository's environment; `make setup` is demo's
+    first step and runs uv the way every target does."""
+    env = {**os.environ, "VIRTUAL_ENV": str(tmp_path / "demo project" / ".venv")}
+    result = run(["make", "--no-print-directory", "setup"], REPO, env=env)
+
+    assert "VIRTUAL_ENV" not in result.stdout + result.stderr, result.stderr
