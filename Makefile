@@ -6,6 +6,9 @@ UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 $(error make: uv must be installed first: `python3 -m pip install uv` (see README.md))
 endif
+# Every target runs in this repository's .venv. An environment the shell has activated (a
+# demo project's, say) is not it: uv would ignore it anyway, with a warning on each command.
+unexport VIRTUAL_ENV
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'

@@ -1,6 +1,9 @@
 """The runner behind run_polster.py: its choices, without running Dagster."""
 
+import sys
+
 import pytest
+from conftest import run
 from polster.orchestration import runner
 
 
@@ -23,3 +26,22 @@ def test_asset_takes_several_keys_separated_by_commas():
     args = runner.parse_args(["--asset", "bronze_visits, silver_visits", "--asset", "gold_x"])
     assert args.asset == ["bronze_visits", "silver_visits", "gold_x"]
     assert runner.parse_args([]).asset == []
+
+
+# Dagster's first telemetry call in a new DAGSTER_HOME (what a first materialization makes).
+FIRST_DAGSTER_RUN = """
+from dagster import DagsterInstance
+from dagster._core.telemetry import log_action
+from polster.orchestration.runner import use_project_dagster_home
+
+use_project_dagster_home()
+log_action(DagsterInstance.get(), "first_run")
+"""
+
+
+def test_a_new_project_runs_without_dagsters_telemetry_banner(project):
+    result = run([sys.executable, "-c", FIRST_DAGSTER_RUN], project)
+
+    assert result.returncode == 0, result.stderr
+    assert "Telemetry" not in result.stderr, result.stderr
+    assert not (project / ".dagster" / ".telemetry").exists()

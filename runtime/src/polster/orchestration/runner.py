@@ -135,6 +135,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+# The .dagster/dagster.yaml a project gets on its first run (only when there is none).
+INSTANCE_CONFIG = """\
+# Dagster instance settings: SQLite in this folder (Dagster's default).
+# Polster turns Dagster's usage statistics off; delete these two lines to send them.
+telemetry:
+  enabled: false
+"""
+
+
 def use_project_dagster_home() -> Path:
     """Point Dagster at the project's .dagster/ folder unless DAGSTER_HOME is set.
 
@@ -146,8 +155,9 @@ def use_project_dagster_home() -> Path:
     try:
         home.mkdir(parents=True, exist_ok=True)
         if not instance_config.exists():
-            # Dagster's defaults (SQLite under this folder) are right; the file says so.
-            instance_config.write_text("# Dagster instance settings; empty: SQLite here.\n")
+            # Dagster's defaults (SQLite under this folder) are right. Telemetry is off, as in
+            # deploy/dagster.yaml: no usage statistics, no banner on a project's first run.
+            instance_config.write_text(INSTANCE_CONFIG)
         probe = home / ".polster-write-test"
         probe.touch()
         probe.unlink()

@@ -11,6 +11,7 @@ from polster.contract.declaration import WRITE_MODES
 from polster.contract.errors import PolsterError
 from polster.contract.layers import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
 from polster.contract.layout import core_module_path, tests_path, wrapper_path
+from polster.contract.options import option
 from polster.contract.partitions import CADENCES, parse_day, window_start
 from polster.tooling import scaffold, source_templates
 from polster.tooling.files import create_files, remove_files
@@ -216,7 +217,7 @@ def plan_removal(project: Project, references: Sequence[str], force: bool) -> li
         )
         msg = (
             f"cannot remove {', '.join(keys)}: {details}. Remove those first, "
-            "or pass --force to remove them together"
+            f"or add {option('--force')} to remove them together"
         )
         raise PolsterError(msg)
     selected = set(keys) | set(downstream)
