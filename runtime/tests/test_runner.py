@@ -1,10 +1,13 @@
 """The runner behind run_polster.py: its choices, without running Dagster."""
 
 import sys
+from datetime import date
 
 import pytest
 from conftest import run
+from polster.contract.partitions import Partitioning
 from polster.orchestration import runner
+from polster.orchestration.run_plan import PartitionError, plan_runs
 
 
 @pytest.mark.parametrize(
@@ -45,3 +48,19 @@ def test_a_new_project_runs_without_dagsters_telemetry_banner(project):
     assert result.returncode == 0, result.stderr
     assert "Telemetry" not in result.stderr, result.stderr
     assert not (project / ".dagster" / ".telemetry").exists()
+
+
+def test_a_partition_refusal_names_make_variables_under_make(monkeypatch):
+    """Under `make run PARTITION_RANGE=...` the fix reads `ASSET=`, not `--asset`."""
+    kinds = {
+        "bronze_days": Partitioning("daily", date(2024, 1, 1)),
+        "gold_months": Partitioning("monthly", date(2024, 1, 1)),
+    }
+    known = list(kinds)
+    for via_make, expected in (("1", "PARTITION_RANGE=: "), ("0", "--partition-range: ")):
+        monkeypatch.setenv("POLSTER_VIA_MAKE", via_make)
+        with pytest.raises(PartitionError) as refused:
+            plan_runs(known, [], kinds, partition_range="2024-01-01...2024-02-29")
+        message = str(refused.value)
+        assert message.startswith(expected), message
+        assert message.endswith("ASSET=" if via_make == "1" else "--asset"), message
