@@ -11,7 +11,13 @@ the entry point.
 
 import sys
 
-from polster.orchestration import run_polster
+try:
+    from polster.orchestration import run_polster
+except ModuleNotFoundError as error:  # a Python without the project's environment
+    sys.exit(
+        f"error: {error.name} is not installed in {sys.executable}: run `make run` instead "
+        "(or `make setup`, then `source .venv/bin/activate`, then this command again)"
+    )
 
 if __name__ == "__main__":
     sys.exit(run_polster())

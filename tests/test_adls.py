@@ -113,6 +113,24 @@ def test_status_and_standalone_scripts_work_on_adls(project, azurite, pipeline_o
     assert re.search(rf"wrote \d+ rows to {re.escape(table_uri('gold_example'))} ", standalone)
     assert "local sample" not in standalone
 
+    # A notebook reads any table and version from ADLS with the project's settings.
+    script = (
+        "import polster\n"
+        "print(polster.read_table('gold_example', version=2).height)\n"
+        "print(polster.scan_table('gold_example', version=0).collect().height)\n"
+    )
+    read = run([PYTHON, "-c", script], project / "src", env=env).stdout.split()
+    polars_options = {k: v for k, v in options(azurite).items() if k != "max_retries"}
+    expected = [
+        pl.scan_delta(
+            DeltaTable(table_uri("gold_example"), version, options(azurite)),
+            storage_options=polars_options,
+        ).collect()
+        for version in (2, 0)
+    ]
+    assert read == [str(table.height) for table in expected]
+    assert int(read[0]) > 0
+
 
 def test_the_projects_tests_pass_with_the_adls_backend(project, azurite):
     tests = run(

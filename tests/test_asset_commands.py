@@ -6,11 +6,20 @@ import json
 import os
 import re
 from pathlib import Path
+from subprocess import DEVNULL
 
 import polars as pl
 import pytest
 
-from tests.conftest import assert_generated_suite_passed, git, make, polster
+from tests.conftest import (
+    PYTHON,
+    assert_generated_suite_passed,
+    git,
+    make,
+    polster,
+    project_env,
+    run,
+)
 
 
 @pytest.fixture
@@ -360,3 +369,20 @@ def test_interactive_add_asset_in_a_terminal(project):
         "def transform(bronze_example: pl.LazyFrame)"
         in (project / "src" / "core" / "silver_clean_orders.py").read_text()
     )
+
+
+def test_hints_under_make_name_make_variables(project):
+    """`make` targets take FORCE=1, YES=1, NAME=...: their refusals say so, not --force."""
+    commands = {
+        "FORCE=1": ["remove-asset", "LAYER=bronze", "NAME=example"],
+        "YES=1": ["restore", "ASSET=bronze_example", "VERSION=0"],
+        "NAME= (e.g. NAME=clean_orders)": ["add-asset", "LAYER=silver"],
+    }
+    for hint, (target, *variables) in commands.items():
+        command = ["make", "--no-print-directory", target, f"PYTHON={PYTHON}", *variables]
+        result = run(command, project, check=False, env=project_env(project), stdin=DEVNULL)
+
+        assert result.returncode == 2, result.stderr  # make's code for a failed recipe
+        assert hint in result.stderr, result.stderr
+        assert " --" not in result.stderr.replace(" --no-print-directory", ""), result.stderr
+    assert_unchanged(project)

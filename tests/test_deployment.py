@@ -104,7 +104,7 @@ def test_kubernetes_with_local_tables_is_refused_in_one_line(template_src, tmp_p
     destination = tmp_path / "refused"
     with pytest.raises(ValueError, match="deployment=kubernetes") as refused:
         render_project(template_src, destination, deployment="kubernetes")
-    message = str(refused.value).removeprefix("Validation error for question 'deployment': ")
+    message = str(refused.value).removeprefix("Invalid choice for 'deployment': ")
     assert message == (
         "deployment=kubernetes runs each asset in its own pod, which cannot share a local "
         "data/ folder: answer storage_backend=adls (or deployment=docker)."

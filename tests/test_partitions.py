@@ -316,7 +316,10 @@ def test_the_readme_incremental_pipelines_commands_work(template_src, tmp_path):
     project = render_project(template_src, tmp_path / "readme incremental")
     readme = (project / "README.md").read_text()
     commands = section_commands(readme, "Incremental pipelines")
-    assert "make run PARTITION_RANGE=2024-01-01...2024-01-31" in commands
+    daily = "bronze_visits,silver_visits,gold_visits_per_day"
+    assert f"make run PARTITION_RANGE=2024-01-01...2024-01-31 ASSET={daily}" in commands
+    monthly = "ASSET=gold_visits_per_month"
+    assert f"make run PARTITION_RANGE=2024-01-01...2024-01-01 {monthly}" in commands
     data = project / "data"
     for command in commands:
         if command.startswith("make remove-asset"):  # the last one: look at the tables first
@@ -330,6 +333,9 @@ def test_the_readme_incremental_pipelines_commands_work(template_src, tmp_path):
             assert read_table(data / "silver" / "visits").height == 3  # ids 1-3, merged daily
             gold = read_table(data / "gold" / "visits_per_day")
             assert gold.height == 31
+            # The monthly gold, backfilled by its own run over the daily silver's January.
+            monthly = read_table(data / "gold" / "visits_per_month")
+            assert monthly["partition_date"].cast(pl.String).unique().to_list() == ["2024-01-01"]
             # The project's own tests run its partitioned assets too (their newest partition).
             tested = make(project, "test", check=False)
             assert tested.returncode == 0, tested.stdout[-3000:]
@@ -344,3 +350,4 @@ def test_the_readme_incremental_pipelines_commands_work(template_src, tmp_path):
             assert "materialized" in result.stdout
     assert not (data / "bronze" / "visits").exists()
     assert not (project / "src" / "core" / "gold_visits_per_day.py").exists()
+    assert not (project / "src" / "core" / "gold_visits_per_month.py").exists()

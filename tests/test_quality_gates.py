@@ -145,7 +145,7 @@ def test_history_show_and_restore_every_version(project):
 
     refused = make(project, "restore", check=False, ASSET="gold_example", VERSION="0")
     assert refused.returncode != 0
-    assert "Without a terminal, confirm with --yes" in refused.stderr
+    assert "Without a terminal, confirm with YES=1" in refused.stderr
     assert DeltaTable(str(project / "data/gold/example")).version() == 1
 
     restored = make(project, "restore", ASSET="gold_example", VERSION="0", YES="1").stdout

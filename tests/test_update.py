@@ -363,3 +363,29 @@ def test_an_update_from_another_template_source_stops_and_says_so(releases, proj
     assert "Traceback" not in result.stderr
     assert answers(project)["_commit"] == OLD
     assert git("status", "--porcelain", cwd=project) == ""
+
+
+def test_answers_that_no_longer_validate_get_one_line_that_says_what_to_type(project):
+    """The prompt once allowed deployment=kubernetes with local tables; each update
+    re-renders the project's version from its answers, which the validators refuse."""
+    refused = make(project, "update", check=False, DATA="ci_platform=foo")
+    assert "error: DATA=ci_platform=foo is refused: 'foo' is not in [" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    edit(project / ".copier-answers.yml", "deployment: none", "deployment: kubernetes")
+    commit_all(project, "Kubernetes, as the prompt allowed")
+    # Re-answering with DATA does not help: the refusal is of the recorded answer, not DATA's.
+    refused = make(project, "update", check=False, DATA="deployment=docker")
+
+    assert "Traceback" not in refused.stderr
+    (line,) = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert "answer to deployment in .copier-answers.yml no longer validates" in line
+    assert "cannot share a local data/ folder" in line
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=project) == ""
+
+    # The way out the line gives: re-answer (the README's escape hatch, with the answer).
+    fix = re.search(r"`uv run (copier recopy [^`]*) --data deployment=VALUE`", line)
+    command = [*shlex.split(fix.group(1)), "--data", "deployment=docker"]
+    run([PYTHON, "-m", *command], project, env=project_env(project))
+    assert answers(project)["deployment"] == "docker"
+    assert (project / "deploy" / "compose.yaml").is_file()

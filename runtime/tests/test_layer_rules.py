@@ -88,3 +88,13 @@ def test_check_graph_lists_every_problem_in_one_error():
     assert "(2 problem(s))" in str(error.value)
     assert "gold_a" in str(error.value)
     assert "silver_c" in str(error.value)
+
+
+def test_a_misspelt_upstream_is_told_the_nearest_key():
+    violations = medallion.find_violations({"bronze_orders": [], "silver_orders": ["bronze_ordrs"]})
+
+    assert [str(violation) for violation in violations] == [
+        "silver_orders: its upstream bronze_ordrs does not exist (did you mean bronze_orders?). "
+        "Fix: create bronze_ordrs or remove it from the parameters of transform() in "
+        "src/core/silver_orders.py."
+    ]

@@ -1,9 +1,11 @@
 """Delta storage: atomic versioned writes, time travel and clear errors."""
 
+from datetime import date
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from polster.core.storage import StorageError
+from polster.core.storage import Audit, AuditError, StorageError
 
 
 def test_each_write_is_a_new_version_and_old_ones_stay_readable(store):
@@ -50,3 +52,22 @@ def test_a_changed_schema_replaces_the_old_one(store):
 def test_reading_a_missing_table_says_how_to_create_it(store):
     with pytest.raises(StorageError, match=r"materialize it first .*run_polster.py --asset"):
         store.read("silver_missing")
+
+
+def test_an_empty_partition_is_refused_though_the_table_has_rows(store):
+    """ALLOW_EMPTY = False (bronze's default) counts the partition written, not the table."""
+    refuse_empty = Audit(allow_empty=False)
+    day = pl.DataFrame({"visits": [3]})
+    store.write("bronze_visits", day, audit=refuse_empty, partition=date(2024, 1, 1))
+
+    with pytest.raises(AuditError, match="partition 2024-01-02 was not published: the result"):
+        store.write("bronze_visits", day.clear(), audit=refuse_empty, partition=date(2024, 1, 2))
+    assert store.partitions("bronze_visits") == {date(2024, 1, 1)}
+
+
+def test_a_partition_write_reports_the_rows_of_its_partition(store):
+    store.write("bronze_visits", pl.DataFrame({"visits": [3, 4]}), partition=date(2024, 1, 1))
+    second = pl.DataFrame({"visits": [5]})
+    written = store.write("bronze_visits", second, partition=date(2024, 1, 2))
+
+    assert (written.rows_written, written.row_count) == (1, 3)

@@ -6,7 +6,14 @@ import json
 import sys
 from pathlib import Path
 
+import polars as pl
+import pytest
 from conftest import run
+from polster.contract.errors import PolsterError
+from polster.orchestration import build_definitions, runner
+from polster.tooling.assets import plan_new_asset
+from polster.tooling.project import load_project
+from polster.tooling.source_templates import landing_folder
 
 PARTITIONED_BRONZE = '''"""Visits, one day at a time."""
 
@@ -50,3 +57,67 @@ def test_a_partitioned_bronze_asset_has_no_upstream_anywhere(project):
     graph = polster(project, "graph")
     assert "bronze_visits" in graph
     assert "partition" not in graph
+
+
+def test_a_file_source_named_by_its_path_gets_its_folder_and_is_read(project):
+    """`--source landing/budget/budget.xlsx` names one file: its folder is made (not a folder
+    named budget.xlsx, where the file could not go), and the module reads that file."""
+    created = polster(
+        project,
+        "add-asset",
+        "--layer",
+        "bronze",
+        "--name",
+        "budget",
+        "--template",
+        "excel",
+        "--source",
+        "landing/budget/budget.xlsx",
+        "--sheet",
+        "Q4",
+    )
+    assert "Next: put the file at landing/budget/budget.xlsx" in created
+    workbook = project / "landing/budget/budget.xlsx"
+    assert workbook.parent.is_dir()
+    assert not workbook.exists()
+
+    pl.DataFrame({"id": [1, 2], "amount": [9.5, 12.0]}).write_excel(workbook, worksheet="Q4")
+    result = run([sys.executable, "src/core/bronze_budget.py"], project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 rows" in result.stdout
+
+
+def test_the_landing_folder_of_a_source_is_the_part_before_its_first_wildcard():
+    assert landing_folder("landing/budget/budget.xlsx") == "landing/budget"
+    assert landing_folder("landing/orders/*.csv") == "landing/orders"
+    assert landing_folder("landing/orders/2024-*.csv") == "landing/orders"
+    assert landing_folder("landing/orders/**/*.csv") == "landing/orders"
+    assert landing_folder("budget.xlsx") is None
+    assert landing_folder("abfss://raw@account.dfs.core.windows.net/orders/*.csv") is None
+
+
+def test_a_misspelt_asset_is_told_the_nearest_one(sample_project):
+    project = load_project(sample_project)
+
+    with pytest.raises(
+        PolsterError, match=r"no asset 'silver_ordrs' \(did you mean silver_orders\?"
+    ):
+        project.resolve("silver_ordrs")
+    with pytest.raises(PolsterError, match=r"no asset 'revnue' \(did you mean gold_revenue\?"):
+        project.resolve("revnue")
+
+
+def test_a_bare_name_in_gold_dependencies_is_the_silver_asset(sample_project):
+    """bronze_orders and silver_orders share the name orders; gold can only mean silver's."""
+    plan = plan_new_asset(load_project(sample_project), "gold", "orders_by_country", ["orders"])
+
+    assert plan.upstreams == ("silver_orders",)
+
+
+def test_run_polster_tells_the_nearest_asset_to_a_misspelt_one(store):
+    definitions = build_definitions(store)
+
+    with pytest.raises(
+        PolsterError, match=r"unknown asset silver_ordrs \(did you mean silver_orders\?\)"
+    ):
+        runner.materialize(definitions, None, ["silver_ordrs"], "in_process")

@@ -50,9 +50,12 @@ _EXPORTS = {
     "get_settings": "polster.core.settings",
     "secret": "polster.core.settings",
     "project_root": "polster.core.paths",
-    # Tables: read any table (and version) of the project outside a run.
+    # Tables: read any table (and version) of the project outside a run, from a notebook
+    # or a script (scan_table, read_table), or through the store itself.
     "TableStore": "polster.core.storage",
     "default_store": "polster.core.storage",
+    "read_table": "polster.core.storage",
+    "scan_table": "polster.core.storage",
     # `python src/core/<asset>.py`: run one asset module on its own.
     "main": "polster.core.standalone",
 }
@@ -84,9 +87,11 @@ __all__ = [  # the names of _EXPORTS, written out for linters and IDEs
     "not_null",
     "project_root",
     "quarantine",
+    "read_table",
     "records_frame",
     "records_of",
     "repeated",
+    "scan_table",
     "secret",
     "unique",
 ]
@@ -128,4 +133,4 @@ if TYPE_CHECKING:  # type checkers and IDEs see the names themselves
     from polster.core.sources.database import Query
     from polster.core.sources.files import CsvReader, ExcelReader, JsonReader, ParquetReader
     from polster.core.standalone import main
-    from polster.core.storage import TableStore, default_store
+    from polster.core.storage import TableStore, default_store, read_table, scan_table

@@ -10,6 +10,7 @@ import keyword
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from difflib import get_close_matches
 
 from polster.contract.errors import PolsterError
 
@@ -152,10 +153,11 @@ def _dependency_violations(
     violations = []
     for dep in deps:
         if dep not in graph:
+            near = nearest_key(dep, (other for other in graph if layer_of(other) == allowed))
             violations.append(
                 Violation(
                     key,
-                    f"its upstream {dep} does not exist",
+                    f"its upstream {dep} does not exist" + did_you_mean(near),
                     f"create {dep} or remove it from {where}",
                 )
             )
@@ -215,3 +217,27 @@ def upstreams_of_parameters(parameters: Iterable[str]) -> list[str]:
     `partition`, which is the partition being written, not an asset. (Used on imported
     functions here, and on parsed modules by the tooling, which imports no user code.)"""
     return [name for name in parameters if name != PARTITION_PARAMETER]
+
+
+def upstream_key(layer: str, name: str) -> str | None:
+    """The key a bare name among the dependencies of a `layer` asset stands for: the asset
+    of that name in the one layer it may depend on (None for bronze, which depends on none)."""
+    allowed = UPSTREAM_LAYER[layer]
+    return f"{allowed}_{name}" if allowed else None
+
+
+def nearest_key(reference: str, keys: Iterable[str]) -> str | None:
+    """The one of `keys` that a misspelt `reference` (a key or a bare name) most likely
+    meant, or None when none is close."""
+    candidates: dict[str, str] = {}
+    for key in keys:
+        candidates[key] = key
+        if layer_of(key):
+            candidates.setdefault(split_key(key)[1], key)
+    nearest = get_close_matches(reference, candidates, n=1)
+    return candidates[nearest[0]] if nearest else None
+
+
+def did_you_mean(key: str | None) -> str:
+    """` (did you mean KEY?)`, or nothing without a suggestion."""
+    return f" (did you mean {key}?)" if key else ""

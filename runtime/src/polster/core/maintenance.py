@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from polster.contract.errors import PolsterError
+from polster.contract.options import option
 from polster.core.storage import TableStore
 
 SAFE_RETENTION = timedelta(days=7)  # Delta's default deletedFileRetentionDuration
@@ -125,10 +126,10 @@ def vacuum(
     retention = minimum if retention is None else retention
     if retention < minimum and not force:
         msg = (
-            f"--retain {describe(retention)} is shorter than {key}'s safe minimum of "
+            f"{option('--retain', describe(retention))} is shorter than {key}'s safe minimum of "
             f"{describe(minimum)}: versions replaced within the last {describe(minimum)} could "
             "no longer be restored. "
-            "Nothing was deleted; add --force to vacuum anyway"
+            f"Nothing was deleted; add {option('--force')} to vacuum anyway"
         )
         raise MaintenanceError(msg)
     commits = store.history(key)

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from polster.contract.declaration import asset_key_of, partitioning_of
 from polster.contract.errors import PolsterError
-from polster.contract.failures import describe
+from polster.contract.failures import REPORT, describe
 from polster.contract.layers import split_key
 from polster.contract.partitions import parse_key
 from polster.contract.quality import CheckOutcome
@@ -67,8 +67,10 @@ def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> N
     except KeyboardInterrupt:
         raise SystemExit(report_interrupted()) from None
     except Exception as error:  # the asset's own code failed: say where, in one line
-        message = f"{key} failed at {describe(error, project_root())}"
-        message += ". Run again with --verbose for the traceback"
+        described = describe(error, project_root())
+        message = f"{key} failed at {described}"
+        if not described.endswith(f"({REPORT})"):  # which says to use --verbose already
+            message += ". Run again with --verbose for the traceback"
         raise SystemExit(report_error(error, verbose, message)) from None
     if written.ingested == ():
         print(
@@ -77,9 +79,11 @@ def main(compute: Callable[..., Output], argv: Sequence[str] | None = None) -> N
         )
     else:
         partition = f" (partition {written.partition})" if written.partition else ""
+        rows = written.row_count if written.rows_written is None else written.rows_written
+        table = f"; the table has {written.row_count:,}" if rows != written.row_count else ""
         print(
-            f"{written.key}{partition}: wrote {written.row_count:,} rows to {written.uri} "
-            f"(Delta version {written.version})"
+            f"{written.key}{partition}: wrote {rows:,} rows to {written.uri} "
+            f"(Delta version {written.version}{table})"
         )
     if written.rejected is not None:
         print(f"  rejected {written.rejected.row_count:,} rows to {written.rejected.uri}")

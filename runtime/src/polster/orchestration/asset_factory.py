@@ -83,10 +83,13 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
             return
         outcomes: dict[str, CheckOutcome] = {}  # per check: its first failure, else its last
         published: list[str] = []
+        rows_written, rows_rejected = 0, 0  # over the partitions of the run
         for partition_key in context.partition_keys:
             partition = date.fromisoformat(partition_key)
             written, metadata = yield from write(context, store, partition, published)
             published.append(partition_key)
+            rows_written += written.rows_written or 0
+            rows_rejected += written.rejected.row_count if written.rejected else 0
             for outcome in written.outcomes:
                 name = outcome.check.name
                 if name not in outcomes or outcomes[name].passed:
@@ -94,6 +97,9 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         if len(published) > 1:  # one materialization for the range: the table after it
             span = partition_span(published[0], published[-1])
             metadata["partition"] = dg.MetadataValue.text(span)
+            metadata["rows_written"] = dg.MetadataValue.int(rows_written)
+            if "rows_rejected" in metadata:
+                metadata["rows_rejected"] = dg.MetadataValue.int(rows_rejected)
         yield dg.MaterializeResult(
             metadata=metadata,
             check_results=[check_result(key, layer, outcome) for outcome in outcomes.values()],

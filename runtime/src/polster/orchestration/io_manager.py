@@ -30,11 +30,15 @@ class DeltaTableIOManager(dg.IOManager):
 def table_metadata(
     written: WrittenTable, drift: list[str] | None = None, environment: str | None = None
 ) -> dict[str, dg.MetadataValue]:
-    """What the Dagster UI shows for a materialization: size, columns, preview, location,
-    the environment, rows rejected to the quarantine table and, for bronze, schema drift."""
+    """What the Dagster UI shows for a materialization: size, the rows this write wrote,
+    columns, preview, location, the environment, rows rejected to the quarantine table
+    and, for bronze, schema drift."""
     columns = [dg.TableColumn(name, str(dtype)) for name, dtype in written.schema.items()]
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(written.row_count),
+        "rows_written": dg.MetadataValue.int(
+            written.row_count if written.rows_written is None else written.rows_written
+        ),
         "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=columns)),
         "dagster/uri": dg.MetadataValue.text(written.uri),
         "delta_version": dg.MetadataValue.int(written.version),

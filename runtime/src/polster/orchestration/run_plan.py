@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from polster.contract.layers import LAYERS, layer_of
+from polster.contract.options import option, via_make
 from polster.contract.partitions import (
     PartitionError,
     Partitioning,
@@ -50,11 +51,12 @@ def plan_runs(
     today = today or datetime.now(UTC).date()
     targets = selected or known
     if partition or partition_range:
-        flag = "--partition" if partition else "--partition-range"
+        flag = option("--partition" if partition else "--partition-range", "")
         if not partitionings:
             msg = (
                 f"{flag}: no asset is partitioned; partitioned assets declare PARTITIONS "
-                "(polster add-asset ... --partitions daily)"
+                f"({'make' if via_make() else 'polster'} add-asset ... "
+                f"{option('--partitions', 'daily')})"
             )
             raise PartitionError(msg)
         targets = selected or [key for key in known if key in partitionings]
@@ -73,7 +75,7 @@ def plan_runs(
             )
             msg = (
                 f"{flag}: these assets are partitioned differently ({described}): "
-                "pick one kind with --asset"
+                f"pick one kind with {option('--asset', '')}"
             )
             raise PartitionError(msg)
         (kind,) = kinds

@@ -1,6 +1,7 @@
 """What one run did, asset by asset: the table run_polster.py prints and saves.
 
-For every asset: whether it was materialized, the rows written and rejected
+For every asset: whether it was materialized, the rows this run wrote (a partition's
+own, the appended ones, "nothing new" when no file landed) and rejected
 (quarantined), its checks, how long it took, and anything to look at (schema
 drift, a storage fallback, why it failed). Saved as Markdown and JSON under
 reports/<run id>/ so that every run leaves an auditable summary.
@@ -36,7 +37,8 @@ class AssetSummary:
     asset: str
     # materialized | failed (nothing published) | not run (an upstream failed)
     status: str = "not run"
-    rows_written: int | None = None
+    rows_written: int | None = None  # by this run, not the table's rows
+    nothing_new: bool = False  # no new or changed file landed: no version was written
     rows_rejected: int | None = None
     checks_passed: list[str] = field(default_factory=list)
     checks_failed: list[CheckFailure] = field(default_factory=list)
@@ -99,10 +101,10 @@ def summarize(
         summary = assets[event.asset_key.to_user_string()]
         metadata = event.materialization.metadata
         summary.status = "materialized"
-        rows = _value(metadata, "dagster/row_count")
-        if event.partition:  # one event per partition: the rows of the table after each
+        if event.partition:  # one event per partition, each with the run's rows written
             summary.partitions.append(event.partition)
-        summary.rows_written = rows
+        summary.rows_written = _value(metadata, "rows_written")
+        summary.nothing_new = _value(metadata, "files_ingested") == 0
         summary.rows_rejected = _value(metadata, "rows_rejected")
         summary.table = _value(metadata, "dagster/uri")
         if "schema_drift" in metadata:
@@ -156,7 +158,7 @@ def rows_of(summary: RunSummary) -> list[list[str]]:
             asset.asset,
             asset.status,
             *([asset.partitions_text] if with_partitions else []),
-            _count(asset.rows_written),
+            "nothing new" if asset.nothing_new else _count(asset.rows_written),
             _count(asset.rows_rejected),
             asset.checks,
             f"{asset.seconds:.1f}s",

@@ -46,8 +46,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polster.contract.errors import PolsterError
-from polster.contract.failures import code_location, describe, first_line
-from polster.contract.layers import by_layer, split_key
+from polster.contract.failures import (
+    REPORT,
+    code_location,
+    describe,
+    first_line,
+    is_inside,
+    raised_on_purpose,
+)
+from polster.contract.layers import by_layer, did_you_mean, nearest_key, split_key
 from polster.contract.layout import NO_ASSETS_YET
 from polster.contract.partitions import partition_span
 from polster.core.exits import report_error, report_interrupted
@@ -85,7 +92,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="KEY",
-        help="materialize only this asset, e.g. silver_example (repeatable)",
+        help="materialize only this asset, e.g. silver_example (repeatable, or several "
+        "separated by commas: bronze_example,silver_example)",
     )
     parser.add_argument(
         "--partition",
@@ -114,6 +122,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--verbose", action="store_true", help="show the traceback of a failure, not one line"
     )
     args = parser.parse_args(argv)
+    # `make run ASSET=a,b` passes one --asset with several keys (a key has no comma).
+    args.asset = [key.strip() for value in args.asset for key in value.split(",") if key.strip()]
     if not (args.materialize or args.ui or args.status):
         parser.error("--no-materialize needs --ui or --status: there is nothing else to do")
     if args.partition and args.partition_range:
@@ -123,6 +133,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} is not a port number (1-65535)")
     return args
+
+
+# The .dagster/dagster.yaml a project gets on its first run (only when there is none).
+INSTANCE_CONFIG = """\
+# Dagster instance settings: SQLite in this folder (Dagster's default).
+# Polster turns Dagster's usage statistics off; delete these two lines to send them.
+telemetry:
+  enabled: false
+"""
 
 
 def use_project_dagster_home() -> Path:
@@ -136,8 +155,9 @@ def use_project_dagster_home() -> Path:
     try:
         home.mkdir(parents=True, exist_ok=True)
         if not instance_config.exists():
-            # Dagster's defaults (SQLite under this folder) are right; the file says so.
-            instance_config.write_text("# Dagster instance settings; empty: SQLite here.\n")
+            # Dagster's defaults (SQLite under this folder) are right. Telemetry is off, as in
+            # deploy/dagster.yaml: no usage statistics, no banner on a project's first run.
+            instance_config.write_text(INSTANCE_CONFIG)
         probe = home / ".polster-write-test"
         probe.touch()
         probe.unlink()
@@ -198,7 +218,8 @@ def materialize(
         return
     unknown = sorted(set(selected) - set(known))
     if unknown:
-        msg = f"unknown asset {', '.join(unknown)}: choose from {', '.join(known)}"
+        named = ", ".join(name + did_you_mean(nearest_key(name, known)) for name in unknown)
+        msg = f"unknown asset {named}: choose from {', '.join(known)}"
         raise PolsterError(msg)
     runs = plan_runs(known, selected, partitionings(defs), partition, partition_range)
     for planned in runs:
@@ -341,7 +362,7 @@ def polster_job() -> dg.JobDefinition:
 
 
 def root_cause(error: object) -> str:
-    """The message of the innermost error, and where in the project's code it was raised."""
+    """The message of the innermost error, and where it was raised (see code_location)."""
     inner = innermost(error)
     message = first_line(getattr(inner, "message", str(error)))
     frames = [
@@ -349,7 +370,10 @@ def root_cause(error: object) -> str:
         for line in getattr(inner, "stack", [])
         if (match := STACK_LINE.search(line))
     ]
-    where = code_location(frames, project_root())
+    deliberate = raised_on_purpose(getattr(inner, "cls_name", "") or "")
+    where = code_location(frames, project_root(), deliberate)
+    if is_inside(where):
+        return f"{message} (at {where}; {REPORT})"
     return f"{message} (at {where})" if where else message
 
 

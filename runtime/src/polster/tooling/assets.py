@@ -11,6 +11,7 @@ from polster.contract.declaration import WRITE_MODES
 from polster.contract.errors import PolsterError
 from polster.contract.layers import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
 from polster.contract.layout import core_module_path, tests_path, wrapper_path
+from polster.contract.options import option
 from polster.contract.partitions import CADENCES, parse_day, window_start
 from polster.tooling import scaffold, source_templates
 from polster.tooling.files import create_files, remove_files
@@ -61,7 +62,7 @@ def check_new_name(project: Project, layer: str, name: str) -> str:
 
 def resolve_upstreams(project: Project, layer: str, references: Sequence[str]) -> tuple[str, ...]:
     """The upstream keys the references name, checked against the layer rules."""
-    keys = [project.resolve(reference) for reference in references]
+    keys = [project.resolve(reference, layer) for reference in references]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
         msg = f"{', '.join(repeated)} is listed more than once: list each dependency once"
@@ -136,8 +137,10 @@ def check_partitions(
     if source is not None:
         msg = (
             "--partitions goes with the plain scaffold, not --template: landed files are "
-            "taken once each by themselves; for an API or a database, add PARTITIONS to "
-            "the module and read the source for its `partition`"
+            "taken once each by themselves; to read the file landed for each day, add the "
+            "asset without --template and read that file in extract(partition) (the README's "
+            "Incremental pipelines shows how); for an API or a database, likewise read the "
+            "source for its `partition`"
         )
         raise PolsterError(msg)
     first = window_start(cadence, today.replace(month=1, day=1))
@@ -193,8 +196,8 @@ def add_asset(project: Project, asset: NewAsset) -> list[str]:
         files.update({project.root / path: text for path, text in sourced.items()})
     create_files(files)
     if asset.source is not None and asset.source.template in source_templates.FILE_TEMPLATES:
-        landing = asset.source.source.split("*", 1)[0].rstrip("/")
-        if landing and "://" not in landing:
+        landing = source_templates.landing_folder(asset.source.source)
+        if landing:
             (project.root / landing).mkdir(parents=True, exist_ok=True)
     graph = {**project.graph(), asset.key: list(asset.upstreams)}
     update_readme(project.root / "README.md", graph)
@@ -214,7 +217,7 @@ def plan_removal(project: Project, references: Sequence[str], force: bool) -> li
         )
         msg = (
             f"cannot remove {', '.join(keys)}: {details}. Remove those first, "
-            "or pass --force to remove them together"
+            f"or add {option('--force')} to remove them together"
         )
         raise PolsterError(msg)
     selected = set(keys) | set(downstream)

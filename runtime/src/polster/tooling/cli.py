@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from polster.contract.errors import PolsterError
 from polster.contract.layers import LAYERS, UPSTREAM_LAYER
 from polster.contract.layout import NO_ASSETS_YET, core_module_path, wrapper_path
+from polster.contract.options import option, via_make
 from polster.contract.partitions import CADENCES
 from polster.core.exits import report_error, report_interrupted
 from polster.core.paths import project_root
@@ -47,7 +48,7 @@ def add_asset(args: argparse.Namespace) -> int:
                 lambda answer: assets.check_new_name(project, layer, answer),
             )
             if ask
-            else prompts.require(None, "--name", "e.g. --name clean_orders")
+            else prompts.require(None, "--name", f"e.g. {option('--name', 'clean_orders')}")
         )
     )
     if args.dependencies is not None:
@@ -90,6 +91,8 @@ def next_step(plan: assets.NewAsset) -> str:
     if plan.source is None:
         return f"write your logic in src/core/{plan.key}.py, then run `make run`."
     if plan.source.template in source_templates.FILE_TEMPLATES:
+        if not any(c in plan.source.source for c in source_templates.WILDCARDS):
+            return f"put the file at {plan.source.source}, then run `make run`."
         return f"drop files matching {plan.source.source}, then run `make run`."
     if plan.source.template == "api":
         return f"set {plan.name.upper()}_API_TOKEN in .env if the API needs one, then `make run`."
@@ -102,7 +105,8 @@ def choose_dependencies(project: Project, layer: str) -> list[str]:
     if not choices:
         msg = (
             f"there is no {upstream_layer} asset to depend on yet: add one first "
-            f"(polster add-asset --layer {upstream_layer} --name ...)"
+            f"({'make' if via_make() else 'polster'} add-asset "
+            f"{option('--layer', upstream_layer)} {option('--name', '...')})"
         )
         raise PolsterError(msg)
     return prompts.choose_many(f"Available {upstream_layer} assets to depend on:", choices)
@@ -146,14 +150,14 @@ def remove_asset(args: argparse.Namespace) -> int:
 
 def selected_for_removal(args: argparse.Namespace, project: Project) -> list[str]:
     if args.layer or args.name:
-        layer = prompts.require(args.layer, "--layer", "it goes with --name")
-        name = prompts.require(args.name, "--name", "it goes with --layer")
+        layer = prompts.require(args.layer, "--layer", f"it goes with {option('--name', '')}")
+        name = prompts.require(args.name, "--name", f"it goes with {option('--layer', '')}")
         assets.check_layer(layer)
         return [f"{layer}_{name}"]
     if args.asset:
         return list(args.asset)
     if not prompts.can_ask():
-        prompts.require(None, "--layer and --name", "or --asset KEY")
+        prompts.require(None, "--layer and --name", f"or {option('--asset', 'KEY')}")
     if not project.assets:
         msg = "there are no assets to remove"
         raise PolsterError(msg)
@@ -162,8 +166,10 @@ def selected_for_removal(args: argparse.Namespace, project: Project) -> list[str
 
 def tables_note(keys: Sequence[str], purge: bool, dry_run: bool) -> str:
     if purge:
-        return ("Would delete" if dry_run else "Deleted") + " their tables too (--purge-data)."
-    return "Their tables are kept in storage; add --purge-data to delete them as well."
+        return (
+            "Would delete" if dry_run else "Deleted"
+        ) + f" their tables too ({option('--purge-data')})."
+    return f"Their tables are kept in storage; add {option('--purge-data')} to delete them as well."
 
 
 def list_assets(args: argparse.Namespace) -> int:
@@ -264,7 +270,7 @@ def restore(args: argparse.Namespace) -> int:
     question = f"Restore {key} to version {args.version} (as a new version; nothing is deleted)?"
     if not args.yes:
         if not prompts.can_ask():
-            msg = f"{question} Without a terminal, confirm with --yes"
+            msg = f"{question} Without a terminal, confirm with {option('--yes')}"
             raise PolsterError(msg)
         if prompts.ask(f"{question} [y/N] ").lower() not in {"y", "yes"}:
             print("Nothing was restored.")
@@ -393,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument(
         "--source",
-        help="files: a glob (default landing/NAME/*.EXT); api: the URL; "
+        help="files: a glob or one file's path (default landing/NAME/*.EXT); api: the URL; "
         "database: the .env variable with the URL (default NAME_DATABASE_URL)",
     )
     add.add_argument("--query", help="database: the SQL (default: select * from NAME)")

@@ -12,7 +12,9 @@ from polster.contract.layers import (
     LAYERS,
     by_layer,
     layer_of,
+    nearest_key,
     split_key,
+    upstream_key,
     upstreams_of_parameters,
 )
 from polster.contract.layout import (
@@ -71,17 +73,24 @@ class Project:
                 pending.extend(self.dependents(current))
         return sorted(found)
 
-    def resolve(self, reference: str) -> str:
-        """The asset key `reference` names: a full key, or a bare name unique in the project."""
+    def resolve(self, reference: str, layer: str | None = None) -> str:
+        """The asset key `reference` names: a full key, or a bare name unique in the project;
+        among the dependencies of a `layer` asset, a bare name is that of an asset in the
+        layer it may depend on (gold's `orders` is silver_orders, not bronze_orders)."""
         if reference in self.assets:
             return reference
+        upstream = upstream_key(layer, reference) if layer in LAYERS else None
+        if upstream in self.assets:
+            return upstream
         matches = sorted(key for key, asset in self.assets.items() if asset.name == reference)
         if len(matches) > 1:
             msg = f"'{reference}' matches {' and '.join(matches)}: use the full asset key"
             raise PolsterError(msg)
         if not matches:
             known = ", ".join(self.assets) or "none yet"
-            msg = f"there is no asset '{reference}' (known assets: {known})"
+            near = nearest_key(reference, self.assets)
+            hint = f"did you mean {near}? " if near else ""
+            msg = f"there is no asset '{reference}' ({hint}known assets: {known})"
             raise PolsterError(msg)
         return matches[0]
 

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from polster.contract.errors import PolsterError
+from polster.contract.options import option
 
 
 def can_ask() -> bool:
@@ -14,9 +15,11 @@ def can_ask() -> bool:
 
 
 def require(value: str | None, flag: str, hint: str) -> str:
-    """`value`, or an error naming the flag when there is no terminal to ask."""
+    """`value`, or an error naming the option (`--name`, or `NAME=` under make) when there
+    is no terminal to ask; `flag` may name several (`--layer and --name`)."""
     if value is None:
-        msg = f"missing {flag} ({hint}); without a terminal, pass it as an option"
+        shown = " and ".join(option(part, "") for part in flag.split(" and "))
+        msg = f"missing {shown} ({hint}); without a terminal, pass it on the command line"
         raise PolsterError(msg)
     return value
 
@@ -43,8 +46,8 @@ def ask_until_valid(prompt: str, check: Callable[[str], object]) -> str:
 
 def choose_one(title: str, options: Sequence[str]) -> str:
     print(title)
-    for number, option in enumerate(options, start=1):
-        print(f"  {number}. {option}")
+    for number, choice in enumerate(options, start=1):
+        print(f"  {number}. {choice}")
     while True:
         answer = ask(f"Choose 1-{len(options)}: ")
         if answer.isdigit() and 1 <= int(answer) <= len(options):
@@ -55,8 +58,8 @@ def choose_one(title: str, options: Sequence[str]) -> str:
 def choose_many(title: str, options: Sequence[str], allow_all: bool = False) -> list[str]:
     """Numbers separated by commas (or `all`), asked again until every number is valid."""
     print(title)
-    for number, option in enumerate(options, start=1):
-        print(f"  {number}. {option}")
+    for number, choice in enumerate(options, start=1):
+        print(f"  {number}. {choice}")
     hint = "comma-separated numbers" + (", or all" if allow_all else "")
     while True:
         answer = ask(f"Select ({hint}): ")

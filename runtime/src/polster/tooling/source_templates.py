@@ -27,6 +27,13 @@ READERS = {
     "json": "JsonReader()",
     "excel": "ExcelReader(sheet={sheet})",
 }
+WILDCARDS = "*?["
+# Above a CSV source: how to type columns and read missing-value markers as null.
+CSV_TYPES = """\
+# Every column is read as text, "NA" too (bronze keeps what was sent). To read markers as null
+# and type columns: CsvReader(null_values=["NA"], schema_overrides={"amount": pl.Float64}),
+# with `import polars as pl`; the columns it does not name stay text.
+"""
 VARIABLE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 LINE_LENGTH = 100
 
@@ -52,6 +59,17 @@ def default_source(template: str, name: str) -> str | None:
     if template == "database":
         return f"{name.upper()}_DATABASE_URL"
     return None  # an API has no sensible default URL
+
+
+def landing_folder(source: str) -> str | None:
+    """The local folder files land in: the source's folders before its first wildcard (a
+    source without one names a file, so its folder); None for a URI or a bare file name."""
+    if "://" in source:
+        return None
+    parts = Path(source).parts
+    wild = [i for i, part in enumerate(parts) if any(c in part for c in WILDCARDS)]
+    folder = parts[: wild[0] if wild else len(parts) - 1]
+    return Path(*folder).as_posix() if folder else None
 
 
 def check_source(
@@ -158,7 +176,8 @@ def file_module(key: str, name: str, choice: SourceChoice) -> str:
         "landing.py.tmpl",
         docstring=docstring,
         imports=", ".join(sorted([class_name, "Landing"])),
-        source=call("SOURCE", "Landing", text(choice.source), reader),
+        source=CSV_TYPES * (choice.template == "csv")
+        + call("SOURCE", "Landing", text(choice.source), reader),
         quality=quality('not_null("_source_file"), unique("id", "_source_file")'),
         words=words,
     )

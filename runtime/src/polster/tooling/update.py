@@ -9,18 +9,28 @@ your changes on top; where both touched the same lines, the file gets conflict m
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from polster.contract.errors import PolsterError
+from polster.contract.options import option
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_STYLES = ("inline", "rej")
 # The template source the last update used, kept in .git/ where no commit can change it.
 SOURCE_RECORD = "polster-template-source"
+# How Copier words an answer it refuses (a question's validator, a choice's validator or an
+# unknown choice); Copier 9 raises it as a ValueError, a traceback from its own CLI.
+REFUSED_ANSWER = re.compile(
+    r"^(?:Validation error for question|Invalid choice for) '(?P<question>\w+)': (?P<why>.*)$",
+    re.DOTALL,
+)
+RECOPY = "uv run copier recopy --trust --defaults --overwrite"
 
 
 @dataclass(frozen=True)
@@ -134,25 +144,68 @@ def check_ready(root: Path) -> dict[str, str]:
     return answers
 
 
-def copier_command(
-    vcs_ref: str | None, data: Sequence[str], conflict: str, interactive: bool
-) -> list[str]:
-    """The `copier update` command line for these options."""
+def checked_data(data: Sequence[str], conflict: str) -> dict[str, str]:
+    """The `--data KEY=VALUE` answers as a mapping, once the options are checked."""
     if conflict not in CONFLICT_STYLES:
-        msg = f"--conflict {conflict!r} is not one of: {', '.join(CONFLICT_STYLES)}"
+        msg = f"{option('--conflict', conflict)} is not one of: {', '.join(CONFLICT_STYLES)}"
         raise PolsterError(msg)
     for item in data:
         if "=" not in item:
-            msg = f"--data {item!r} is not KEY=VALUE, e.g. --data ci_platform=gitlab"
+            msg = (
+                f"{option('--data', item)} is not KEY=VALUE, "
+                f"e.g. {option('--data', 'ci_platform=gitlab')}"
+            )
             raise PolsterError(msg)
-    # Without a terminal, every earlier answer is kept and new questions take their default.
-    command = [sys.executable, "-m", "copier", "update", "--trust", f"--conflict={conflict}"]
-    command.append("--skip-answered" if interactive else "--defaults")
-    if vcs_ref:
-        command.append(f"--vcs-ref={vcs_ref}")
-    for item in data:
-        command += ["--data", item]
-    return command
+    return dict(item.split("=", 1) for item in data)
+
+
+def run_copier_update(
+    root: Path, vcs_ref: str | None, answers: dict[str, str], conflict: str, interactive: bool
+) -> None:
+    """`copier update --trust` in this process, so that its refusals can become one line."""
+    import copier
+
+    copier.run_update(
+        root,
+        data=answers,
+        vcs_ref=copier.VcsRef.CURRENT if vcs_ref == copier.VcsRef.CURRENT.value else vcs_ref,
+        conflict=conflict,
+        # Without a terminal, every earlier answer is kept and new questions take their default.
+        defaults=not interactive,
+        skip_answered=interactive,
+        overwrite=True,
+        unsafe=True,
+    )
+
+
+def refused_by_the_old_version(traceback: TracebackType | None) -> bool:
+    """Whether Copier refused while rendering the project's current version again (from the
+    answers in .copier-answers.yml), not the new one (with the new answers)."""
+    old_worker, refusing = None, None
+    while traceback is not None:
+        local = traceback.tb_frame.f_locals
+        old_worker = local.get("old_worker", old_worker)
+        if type(local.get("self")).__name__ == "Worker":
+            refusing = local["self"]
+        traceback = traceback.tb_next
+    return old_worker is not None and refusing is old_worker
+
+
+def refusal(error: ValueError, answers: dict[str, str]) -> str | None:
+    """What to tell the user when Copier refused an answer, or None for another error."""
+    found = REFUSED_ANSWER.match(str(error))
+    if found is None:
+        return None
+    question, why = found["question"], found["why"].strip().rstrip(".")
+    if question in answers and not refused_by_the_old_version(error.__traceback__):
+        given = option("--data", f"{question}={answers[question]}")
+        return f"{given} is refused: {why}; nothing was changed"
+    return (
+        f"this project's answer to {question} in {ANSWERS_FILE} no longer validates ({why}), "
+        f"so Copier cannot render its current version to compare: re-answer it with "
+        f"`{RECOPY} --data {question}=VALUE`, review `git diff` and commit "
+        "(see README.md, Updating); nothing was changed"
+    )
 
 
 def has_changes(root: Path) -> bool:
@@ -176,27 +229,33 @@ def update(
     new_source: bool = False,
 ) -> UpdateResult:
     """Run `copier update` on a clean project; undo everything if Copier fails."""
-    command = copier_command(vcs_ref, data, conflict, interactive)
+    answers = checked_data(data, conflict)
     ready = check_ready(root)
     before, source = ready["_commit"], ready["_src_path"]
     check_source(root, source, new_source)
     try:
-        returncode = subprocess.run(command, cwd=root, check=False).returncode
-    except KeyboardInterrupt:
-        returncode = 130
-    if returncode != 0:
+        run_copier_update(root, vcs_ref, answers, conflict, interactive)
+    except BaseException as error:
         # The work tree was clean: resetting removes exactly what Copier wrote.
         git(root, "reset", "--quiet", "--hard", "HEAD")
         git(root, "clean", "--quiet", "-d", "--force")
-        msg = (
-            f"copier update stopped (exit code {returncode}, see above); "
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        why = (refusal(error, answers) if isinstance(error, ValueError) else None) or (
+            f"copier update stopped ({error_text(error)}); "
             "the project is back at its last commit, nothing was changed"
         )
-        raise PolsterError(msg)
+        raise PolsterError(why) from error
     source_record(root).write_text(source + "\n", encoding="utf-8")
     conflicts, rejects = leftovers(root)
     removed = git(root, "diff", "--name-only", "--diff-filter=D", "HEAD").split()
     return UpdateResult(before, answers_of(root)["_commit"], conflicts, rejects, removed)
+
+
+def error_text(error: BaseException) -> str:
+    """An error of Copier's (or of git under it) as one line."""
+    text = " ".join(str(getattr(error, "message", "") or error).split())
+    return text if len(text) < 300 else text[:297] + "..."
 
 
 def check_for_update(root: Path) -> dict[str, object]:

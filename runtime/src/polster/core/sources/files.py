@@ -12,6 +12,7 @@ import csv
 import glob
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -126,15 +127,26 @@ class CsvReader:
     """CSV files, every column read as text: bronze keeps values as sent, silver types them.
 
     `encoding` is "utf8" (fastest, streamed) or any Python codec such as "latin-1" or
-    "cp1252" (the file is decoded in memory first).
+    "cp1252" (the file is decoded in memory first). `null_values` are the texts that mean
+    "no value" (`"NA"`, or a list), read as null; `schema_overrides` types the columns it
+    names (`{"body_mass_g": pl.Int64}`), the others stay text. A value that does not parse
+    as its type stops the read with one line naming the column.
     """
 
     separator: str = ","
     encoding: str = "utf8"
+    null_values: str | Sequence[str] | None = None
+    schema_overrides: Mapping[str, pl.DataType] | None = None
     extension: str = field(default="csv", init=False)
 
     def scan(self, location: str) -> pl.LazyFrame:
-        options = {"separator": self.separator, "infer_schema": False}
+        options: dict[str, Any] = {"separator": self.separator, "infer_schema": False}
+        if self.null_values is not None:
+            options["null_values"] = (
+                self.null_values if isinstance(self.null_values, str) else list(self.null_values)
+            )
+        if self.schema_overrides:
+            options["schema_overrides"] = dict(self.schema_overrides)
         if self.encoding.replace("-", "").lower() == "utf8":
             return pl.scan_csv(location, storage_options=_storage_options(location), **options)
         text = Path(location).read_bytes().decode(self.encoding)

@@ -9,11 +9,17 @@ the files.
 The package's modules, one job each: `table_store` (the TableStore: reads, the write
 pipeline, recovery, history and maintenance), `outcomes` (what a write produces and how
 it is refused), `write_modes` (merge keys, delete flags, partitions), `commits` (what the
-Delta log records), `remote` (ADLS access), `construction` (the store settings describe).
+Delta log records), `remote` (ADLS access), `construction` (the store settings describe, and
+`scan_table`/`read_table`, the tables read through it).
 """
 
 from polster.core.storage.commits import is_maintenance
-from polster.core.storage.construction import default_store, store_from_settings
+from polster.core.storage.construction import (
+    default_store,
+    read_table,
+    scan_table,
+    store_from_settings,
+)
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -40,5 +46,7 @@ __all__ = [
     "WrittenTable",
     "default_store",
     "is_maintenance",
+    "read_table",
+    "scan_table",
     "store_from_settings",
 ]

@@ -39,8 +39,8 @@ class Audit:
     def run(
         self, key: str, rows: pl.LazyFrame, row_count: int
     ) -> tuple[list[CheckOutcome], list[str]]:
-        """The outcome of every check on `rows` (`row_count` of them), and why they may not
-        be published."""
+        """The outcome of every check on `rows`, and why they may not be published
+        (`row_count`: the rows of the result written, which the empty-result rule counts)."""
         layer = layer_of(key) or "bronze"
         outcomes = evaluate(rows, self.checks)
         refusals = [
@@ -81,6 +81,9 @@ class WrittenTable:
     notes: tuple[str, ...] = ()  # what the write repaired or cleaned up on its way
     ingested: tuple[LandedFile, ...] | None = None  # the files added, for a Landing output
     partition: date | None = None  # the partition written, for a partitioned asset
+    # The rows this write wrote (row_count is the table's): a partition's, the appended or
+    # merged ones, the whole table for an overwrite; 0 when nothing new landed.
+    rows_written: int | None = None
 
 
 @dataclass(frozen=True)

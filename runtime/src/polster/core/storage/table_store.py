@@ -356,7 +356,8 @@ class TableStore:
         if isinstance(output, Landing):
             plan = self._landing_plan(key, output)
             if plan is None:  # nothing new landed: the latest version stays the latest
-                return replace(self._latest(key), ingested=(), notes=tuple(notes))
+                latest = self._latest(key)
+                return replace(latest, rows_written=0, ingested=(), notes=tuple(notes))
             parts[key], mode, current, landed = plan
         elif write_mode.mode != "overwrite":
             existing = self._existing(key)
@@ -402,7 +403,9 @@ class TableStore:
             elif current is not None:  # appended: the new version is the old rows plus these
                 published = pl.concat([current, published], how="vertical_relaxed")
                 total += current.select(pl.len()).collect().item()
-            outcomes, refusals = audit.run(key, published, total)
+            # The empty-result rule counts what this write returned: a partition's own rows.
+            result_rows = kept.rows if partition is not None else total
+            outcomes, refusals = audit.run(key, published, result_rows)
             if refusals:
                 latest = self._existing(key)
                 stays = f"version {latest.version()} stays current" if latest else "no table"
@@ -473,6 +476,7 @@ class TableStore:
         return replace(
             written[key],
             row_count=total,
+            rows_written=staged[key].rows,
             schema=schema,
             outcomes=tuple(outcomes),
             rejected=written.get(rejected_key(key)),
