@@ -79,8 +79,16 @@ def test_an_asset_scaffolded_by_dg_must_follow_the_layer_rules(project):
 
         run_result = run([PYTHON, "run_polster.py"], project, False, env=project_env(project))
         assert run_result.returncode == 1
-        assert rule in run_result.stderr
+        assert f"{rule}, in src/orchestration/assets/orders.py:4" in run_result.stderr
         assert "Traceback" not in run_result.stderr
+        # `polster validate` finds it before any run does: file:line, what, the fix.
+        validated = polster(project, "validate", check=False)
+        assert validated.returncode == 1
+        assert (
+            "  src/orchestration/assets/orders.py:4: the asset key orders does not start with "
+            "a layer (bronze, silver, gold). Fix: rename it to <layer>_<name>, for example "
+            "silver_orders, in its layer's folder.\n"
+        ) in validated.stdout
     finally:
         scaffolded.unlink()
     dg(project, "check", "defs")

@@ -33,6 +33,11 @@ def describe(error: BaseException, project_root: Path) -> str:
         frames.append((error.filename, error.lineno or 0))  # the line that does not parse
     message = error.msg if isinstance(error, SyntaxError) else first_line(str(error))
     where = code_location(frames, project_root)
+    if isinstance(error, SyntaxError) and error.filename:
+        path = Path(error.filename)
+        if path.is_absolute() and path.is_relative_to(project_root / "src"):
+            # Any file of the project's code that does not parse is the one to fix.
+            where = f"{path.relative_to(project_root).as_posix()}:{error.lineno or 0}"
     return f"{where + ': ' if where else ''}{type(error).__name__}: {message}"
 
 
