@@ -96,7 +96,16 @@ def serve_until_ready(command: str, project: Path) -> dict:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             output, _ = server.communicate()
-        assert "Traceback" not in output, output
+        assert not tracebacks_but_the_interrupts(output), output
+
+
+def tracebacks_but_the_interrupts(output: str) -> list[str]:
+    """The tracebacks in a server's output, but those of this test's Ctrl-C: with the
+    project's history shared, the UI may be launching a run queued by an earlier one (its
+    automation sensor's) when it is stopped, and Dagster prints the interrupted launch."""
+    blocks = output.split("Traceback (most recent call last):")[1:]
+    interrupt = ("KeyboardInterrupt", "DagsterExecutionInterruptedError", "exit code -2")
+    return [block for block in blocks if not any(word in block for word in interrupt)]
 
 
 def test_copy_creates_the_environment_and_a_first_commit(project):
