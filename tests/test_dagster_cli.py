@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PYTHON, edit, polster, project_env, render_project, run
+from tests.conftest import (
+    PYTHON,
+    edit,
+    polster,
+    project_env,
+    render_project,
+    run,
+    run_polster,
+)
 
 DG = str(Path(PYTHON).parent / "dg")
 
@@ -53,6 +61,11 @@ def test_dg_launch_materializes_an_asset_readable_by_polster(project):
 
     shown = polster(project, "show", "bronze_example", "--limit", "3").stdout
     assert re.search(r"bronze_example \(latest version\): [\d,]+ rows, showing 3", shown)
+    # The run is in the project's history (.dagster/), which run_polster.py reads too.
+    status = run_polster(project, "--status", check=True).stdout
+    (bronze,) = [line for line in status.splitlines() if line.startswith("bronze_example")]
+    assert "never" not in bronze, status
+    assert re.search(r"^Last run: \w{8}, started .*: SUCCESS$", status, re.MULTILINE), status
 
 
 def test_an_asset_scaffolded_by_dg_must_follow_the_layer_rules(project):
@@ -66,8 +79,16 @@ def test_an_asset_scaffolded_by_dg_must_follow_the_layer_rules(project):
 
         run_result = run([PYTHON, "run_polster.py"], project, False, env=project_env(project))
         assert run_result.returncode == 1
-        assert rule in run_result.stderr
+        assert f"{rule}, in src/orchestration/assets/orders.py:4" in run_result.stderr
         assert "Traceback" not in run_result.stderr
+        # `polster validate` finds it before any run does: file:line, what, the fix.
+        validated = polster(project, "validate", check=False)
+        assert validated.returncode == 1
+        assert (
+            "  src/orchestration/assets/orders.py:4: the asset key orders does not start with "
+            "a layer (bronze, silver, gold). Fix: rename it to <layer>_<name>, for example "
+            "silver_orders, in its layer's folder.\n"
+        ) in validated.stdout
     finally:
         scaffolded.unlink()
     dg(project, "check", "defs")

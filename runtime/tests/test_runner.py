@@ -1,5 +1,9 @@
-"""The runner behind run_polster.py: its choices, without running Dagster."""
+"""The runner behind run_polster.py: its choices, and what a user sees when it runs."""
 
+import os
+import signal
+import socket
+import subprocess
 import sys
 from datetime import date
 
@@ -64,3 +68,46 @@ def test_a_partition_refusal_names_make_variables_under_make(monkeypatch):
         message = str(refused.value)
         assert message.startswith(expected), message
         assert message.endswith("ASSET=" if via_make == "1" else "--asset"), message
+
+
+def test_the_ui_starts_after_a_failed_run_and_says_in_one_line_what_failed(project):
+    """`make ui` is for looking at the pipeline: a run that fails before it (a blocking
+    check, say) is one warning line, and the UI, which shows that run, starts anyway."""
+    gold = project / "src/core/gold_revenue.py"
+    gold.write_text(gold.read_text().replace("min_rows(1)", "min_rows(1_000)"))
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("POLSTER_")}
+    environment.pop("DAGSTER_HOME", None)
+    command = [sys.executable, "run_polster.py", "--ui", "--port", str(port)]
+    ui = subprocess.Popen(
+        command,
+        cwd=project,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        lines = []
+        for line in ui.stdout:  # up to the line printed as `dagster dev` starts
+            lines.append(line)
+            if line.startswith("Dagster UI on"):
+                break
+    finally:
+        os.killpg(ui.pid, signal.SIGINT)
+        try:
+            _, errors = ui.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(ui.pid, signal.SIGKILL)
+            _, errors = ui.communicate()
+    assert lines[-1] == f"Dagster UI on http://127.0.0.1:{port} " + (
+        "(schedules and sensors running; Ctrl-C to stop)\n"
+    ), "".join(lines) + errors
+    assert any(" FAILED in " in line for line in lines), "".join(lines)
+    (warning,) = [line for line in errors.splitlines() if line.startswith("warning:")]
+    assert "the run failed: gold_revenue was not published" in warning, warning
+    assert "the UI shows it" in warning, warning
+    assert "error:" not in errors, errors

@@ -121,3 +121,72 @@ def test_run_polster_tells_the_nearest_asset_to_a_misspelt_one(store):
         PolsterError, match=r"unknown asset silver_ordrs \(did you mean silver_orders\?\)"
     ):
         runner.materialize(definitions, None, ["silver_ordrs"], "in_process")
+
+
+# What `dg scaffold defs dagster.asset bronze/raw_things.py` writes (Dagster 1.13).
+SCAFFOLDED_ASSET = """import dagster as dg
+
+
+@dg.asset
+def raw_things(context: dg.AssetExecutionContext) -> dg.MaterializeResult: ...
+"""
+
+
+def refusals(result) -> list[str]:
+    """The problems `polster validate` listed, after it exited 1."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+
+
+def test_validate_names_every_file_python_cannot_parse_and_the_run_names_the_same(project):
+    """A helper module of src/core and the project's definitions.py are Polster's files too:
+    the run imports them (a raw SyntaxError traceback before), so validate parses them."""
+    (project / "src/core/helpers.py").write_text("def share(:\n    pass\n")
+    definitions = project / "src/orchestration/definitions.py"
+    definitions.write_text(definitions.read_text() + "\nif True\n")
+    problems = refusals(run([sys.executable, "-m", "polster", "validate"], project))
+    fix = "Python cannot parse it: invalid syntax. Fix: correct the code on that line."
+    assert problems == [
+        f"src/core/helpers.py:1: {fix}",
+        f"src/orchestration/definitions.py:{len(definitions.read_text().splitlines())}: "
+        + fix.replace("invalid syntax", "expected ':'"),
+    ]
+
+    silver = project / "src/core/silver_orders.py"
+    silver.write_text(
+        silver.read_text().replace(
+            "import polars as pl\n",
+            "import polars as pl\nfrom core import helpers  # noqa: F401\n",
+            1,
+        )
+    )
+    for flags in ([], ["--status"]):
+        result = run([sys.executable, "run_polster.py", *flags], project)
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    pipeline = run([sys.executable, "run_polster.py"], project)
+    assert pipeline.returncode == 1
+    assert pipeline.stderr.splitlines() == [
+        "error: the definitions do not load: src/core/helpers.py:1: SyntaxError: invalid syntax. "
+        "`polster validate` names the file to fix; --verbose shows the traceback"
+    ]
+
+
+def test_an_asset_dg_scaffolded_in_a_layer_folder_is_named_by_its_file_and_folder(project):
+    scaffolded = project / "src/orchestration/assets/bronze/raw_things.py"
+    scaffolded.write_text(SCAFFOLDED_ASSET)
+
+    problems = refusals(run([sys.executable, "-m", "polster", "validate"], project))
+    assert problems == [
+        "src/orchestration/assets/bronze/raw_things.py:4: the asset key raw_things does not "
+        "start with a layer (bronze, silver, gold). Fix: rename it to bronze_raw_things, "
+        "the layer of its folder."
+    ]
+    pipeline = run([sys.executable, "run_polster.py"], project)
+    assert pipeline.returncode == 1
+    assert "Traceback" not in pipeline.stderr
+    assert (
+        "raw_things: the key does not start with a layer (bronze, silver, gold), in "
+        "src/orchestration/assets/bronze/raw_things.py:4. "
+        "Fix: rename it to bronze_raw_things, the layer of its folder."
+    ) in pipeline.stderr

@@ -88,12 +88,15 @@ def by_layer(keys: Iterable[str]) -> list[str]:
     return sorted(keys, key=lambda key: (layer_rank(key), key))
 
 
-def find_violations(graph: Mapping[str, Iterable[str]]) -> list[Violation]:
-    """Every broken rule in a graph mapping each asset key to its upstream keys."""
+def find_violations(
+    graph: Mapping[str, Iterable[str]], files: Mapping[str, str] | None = None
+) -> list[Violation]:
+    """Every broken rule in a graph mapping each asset key to its upstream keys; `files`:
+    where assets were defined (`src/orchestration/assets/bronze/x.py:4`), when known."""
     upstreams = {key: sorted(set(deps)) for key, deps in graph.items()}
     violations: list[Violation] = []
     for key, deps in sorted(upstreams.items()):
-        violations.extend(_key_violations(key))
+        violations.extend(_key_violations(key, (files or {}).get(key)))
         layer = layer_of(key)
         if layer is None:
             continue
@@ -110,20 +113,32 @@ def find_violations(graph: Mapping[str, Iterable[str]]) -> list[Violation]:
     return violations
 
 
-def _key_violations(key: str) -> list[Violation]:
+def _key_violations(key: str, file: str | None = None) -> list[Violation]:
     layer = layer_of(key)
     if layer is None:
-        return [
-            Violation(
-                where=key,
-                problem=f"the key does not start with a layer ({', '.join(LAYERS)})",
-                fix=f"rename it to <layer>_<name>, for example silver_{key}",
-            )
-        ]
+        return [key_without_layer(key, file)]
     problem = name_problem(split_key(key)[1])
     if problem:
         return [Violation(key, problem, "rename the asset and its two files")]
     return []
+
+
+def key_without_layer(key: str, file: str | None = None) -> Violation:
+    """An asset whose key has no layer, e.g. one `dg scaffold defs` wrote, and the file it
+    is in when known (`src/orchestration/assets/bronze/x.py:4`)."""
+    problem = f"the key does not start with a layer ({', '.join(LAYERS)})"
+    return Violation(key, f"{problem}, in {file}" if file else problem, layer_fix(key, file))
+
+
+def layer_fix(key: str, file: str | None = None) -> str:
+    """How to give `key` a layer: the one its file's folder names (`assets/bronze/x.py`
+    -> bronze_<key>), else an example."""
+    folders = file.split("/")[:-1] if file else []
+    folder = next((part for part in reversed(folders) if part in LAYERS), None)
+    if folder:
+        return f"rename it to {folder}_{key}, the layer of its folder"
+    where = ", in its layer's folder" if file else ""
+    return f"rename it to <layer>_<name>, for example silver_{key}{where}"
 
 
 def _dependency_violations(
@@ -198,9 +213,9 @@ def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
     return None
 
 
-def check_graph(graph: Mapping[str, Iterable[str]]) -> None:
-    """Raise LayerRuleError listing every broken rule, if any."""
-    violations = find_violations(graph)
+def check_graph(graph: Mapping[str, Iterable[str]], files: Mapping[str, str] | None = None) -> None:
+    """Raise LayerRuleError listing every broken rule, if any (see find_violations)."""
+    violations = find_violations(graph, files)
     if violations:
         lines = "\n".join(f"  - {violation}" for violation in violations)
         count = len(violations)

@@ -9,6 +9,8 @@ The project's own `orchestration/definitions.py` hands over to `build_definition
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
 from polster.contract.errors import PolsterError
@@ -43,6 +45,25 @@ def dependency_graph(definitions: dg.Definitions) -> dict[str, list[str]]:
     return graph
 
 
+def asset_files(definitions: dg.Definitions, root: Path) -> dict[str, str]:
+    """Each asset key defined by a function in the project's own code, with that function's
+    file and line (`src/orchestration/assets/bronze/x.py:4`), for the layer rules to name."""
+    files = {}
+    for asset in definitions.assets or []:
+        if not isinstance(asset, dg.AssetsDefinition):
+            continue
+        function = getattr(getattr(asset.op, "compute_fn", None), "decorated_fn", None)
+        code = getattr(function, "__code__", None)
+        if code is None:
+            continue
+        path = Path(code.co_filename)
+        if path.is_relative_to(root / "src"):
+            for key in asset.keys:
+                where = f"{path.relative_to(root).as_posix()}:{code.co_firstlineno}"
+                files[key.to_user_string()] = where
+    return files
+
+
 def run_executor(executor: str) -> dg.ExecutorDefinition | None:
     """The executor POLSTER_EXECUTOR names; None keeps Dagster's default (multiprocess)."""
     if executor != "k8s":
@@ -68,7 +89,7 @@ def build_definitions(store: TableStore | None = None) -> dg.Definitions:
     store = store or store_from_settings(settings)
     loaded = dg.load_from_defs_folder(path_within_project=project_root())
     graph = dependency_graph(loaded)
-    check_graph(graph)
+    check_graph(graph, asset_files(loaded, project_root()))
     partitioned = partitionings(loaded)
     check_partition_mapping(graph, partitioned)
     running = settings.automation_running

@@ -6,6 +6,7 @@
     python run_polster.py --partition-range 2024-01-01...2024-01-31   a backfill, one run
     python run_polster.py --status               when each asset was last materialized
     python run_polster.py --ui                   materialize, then open the UI on 127.0.0.1:3000
+                                                 (also when the run fails: the UI shows it)
     python run_polster.py --no-materialize --ui  open the UI only
     python run_polster.py --executor multiprocess  one process per asset, in parallel
 
@@ -75,6 +76,10 @@ EXECUTORS = ("in_process", "multiprocess", "auto")
 STACK_LINE = re.compile(r'File "(.+)", line (\d+)')  # a line of a traceback Dagster kept
 
 
+class RunFailedError(PolsterError):
+    """A run that Dagster recorded as failed (its summary is printed and saved)."""
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="run_polster.py",
@@ -116,7 +121,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--status", action="store_true", help="show the last materialization of every asset"
     )
-    parser.add_argument("--ui", action="store_true", help="start the Dagster UI afterwards")
+    parser.add_argument(
+        "--ui",
+        action="store_true",
+        help="start the Dagster UI afterwards (also after a failed run)",
+    )
     parser.add_argument("--port", type=int, default=3000, help="port of the UI (default: 3000)")
     parser.add_argument(
         "--verbose", action="store_true", help="show the traceback of a failure, not one line"
@@ -260,7 +269,7 @@ def run_planned(
     print(f"Summary saved to {report.relative_to(project_root())} (and summary.json beside it)")
     if not result.success:
         alert(instance, result.run_id)
-        raise PolsterError(failure_message(result, summary, verbose))
+        raise RunFailedError(failure_message(result, summary, verbose))
 
 
 def alert(instance: dg.DagsterInstance, run_id: str) -> None:
@@ -475,15 +484,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.status:
                     print_status(defs, instance)
                 elif args.materialize:
-                    materialize(
-                        defs,
-                        instance,
-                        args.asset,
-                        args.executor,
-                        args.verbose,
-                        args.partition,
-                        args.partition_range,
-                    )
+                    try:
+                        materialize(
+                            defs,
+                            instance,
+                            args.asset,
+                            args.executor,
+                            args.verbose,
+                            args.partition,
+                            args.partition_range,
+                        )
+                    except RunFailedError as failure:
+                        if not args.ui:
+                            raise
+                        # The UI is what a user opens to see why: it starts anyway.
+                        print(f"warning: {failure}; the UI shows it", file=sys.stderr)
         if args.ui:
             return start_ui(args.port)
     except PolsterError as error:

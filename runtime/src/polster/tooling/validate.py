@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
 import traceback
@@ -9,9 +10,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from polster.contract.errors import PolsterError
-from polster.contract.layers import COMPUTE_FUNCTION, LAYERS, Violation, find_violations, split_key
+from polster.contract.layers import (
+    COMPUTE_FUNCTION,
+    LAYERS,
+    Violation,
+    find_violations,
+    layer_fix,
+    layer_of,
+    split_key,
+)
 from polster.contract.layout import (
     ASSETS_DIR,
+    CORE_DIR,
     WRAPPER_PREFIX,
     core_module_path,
     key_of_wrapper,
@@ -22,8 +32,12 @@ from polster.tooling.project import Project, compute_function
 
 
 def find_problems(project: Project) -> list[Violation]:
-    """Structure, layer rules and imports, in that order; imports only when the rest is sound."""
-    problems = file_problems(project) + misplaced_wrappers(project)
+    """Syntax, structure, layer rules and imports, in that order; each only when the
+    previous ones are sound."""
+    problems = syntax_problems(project.root)
+    if problems:
+        return problems
+    problems = file_problems(project) + misplaced_wrappers(project) + unlayered_assets(project)
     broken = {key_of_wrapper(Path(problem.where.partition(":")[0])) for problem in problems}
     problems += [
         replace(violation, where=str(core_module_path(violation.where)))
@@ -35,6 +49,76 @@ def find_problems(project: Project) -> list[Violation]:
     if not problems:
         problems = definition_problems(project)
     return problems
+
+
+def python_files(root: Path) -> list[Path]:
+    """Every Python file of the project's code that Polster or Dagster imports: the asset
+    modules and their helpers (src/core), the definitions and the defs folder."""
+    folders = (root / CORE_DIR, root / ASSETS_DIR.parent)
+    return sorted(
+        path
+        for folder in folders
+        for path in folder.rglob("*.py")
+        if "__pycache__" not in path.relative_to(root).parts
+    )
+
+
+def syntax_problems(root: Path) -> list[Violation]:
+    """Files Python cannot parse: each stops every command that imports it."""
+    problems = []
+    for path in python_files(root):
+        relative = path.relative_to(root).as_posix()
+        try:
+            ast.parse(path.read_bytes(), filename=relative)
+        except SyntaxError as error:
+            problems.append(
+                Violation(
+                    f"{relative}:{error.lineno}",
+                    f"Python cannot parse it: {error.msg}",
+                    "correct the code on that line",
+                )
+            )
+    return problems
+
+
+def unlayered_assets(project: Project) -> list[Violation]:
+    """Assets of the defs folder outside Polster's wrappers (`dg scaffold defs dagster.asset
+    ...` writes them) whose key has no layer: the run would refuse them."""
+    problems = []
+    for path in sorted((project.root / ASSETS_DIR).rglob("*.py")):
+        if path.name == "__init__.py" or path.name.startswith(WRAPPER_PREFIX):
+            continue
+        relative = path.relative_to(project.root).as_posix()
+        for key, line in decorated_assets(ast.parse(path.read_bytes())):
+            if layer_of(key) is None:
+                problems.append(
+                    Violation(
+                        f"{relative}:{line}",
+                        f"the asset key {key} does not start with a layer ({', '.join(LAYERS)})",
+                        layer_fix(key, relative),
+                    )
+                )
+    return problems
+
+
+def decorated_assets(module: ast.Module) -> list[tuple[str, int]]:
+    """The key and line of each `@asset`/`@dg.asset` function: its `name=`, else its name."""
+    found = []
+    for node in ast.walk(module):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            target = call.func if call else decorator
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name != "asset":
+                continue
+            key = node.name
+            for keyword in call.keywords if call else []:
+                if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                    key = str(keyword.value.value)
+            found.append((key, decorator.lineno))
+    return found
 
 
 def file_problems(project: Project) -> list[Violation]:
