@@ -9,7 +9,8 @@ the files.
 The package's modules, one job each: `table_store` (the TableStore: reads, the write
 pipeline, recovery, history and maintenance), `outcomes` (what a write produces and how
 it is refused), `write_modes` (merge keys, delete flags, partitions), `commits` (what the
-Delta log records), `remote` (ADLS access), `construction` (the store settings describe).
+Delta log records), `schema_evolution` (how a write may change the table's columns),
+`remote` (ADLS access), `construction` (the store settings describe).
 """
 
 from polster.core.storage.commits import is_maintenance

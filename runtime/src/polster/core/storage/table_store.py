@@ -56,6 +56,7 @@ from polster.core.storage.outcomes import (
     WrittenTable,
 )
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
+from polster.core.storage.schema_evolution import Evolution, evolve
 from polster.core.storage.write_modes import (
     check_merge_batch,
     check_merge_columns,
@@ -377,6 +378,8 @@ class TableStore:
             for part in parts:
                 self._check_partitioned(part)
         names = {part: publish.data_file_name(write_id, folder=folder) for part in parts}
+        # Quarantined rows of an append or a merge are appended.
+        modes = {part: mode if part == key or mode == "partition" else "append" for part in parts}
         journal = self._journal(write_id, {part: self.uri(part) for part in parts}, names)
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
@@ -386,6 +389,16 @@ class TableStore:
                 staged[part] = self._stage_source(
                     part, frame, names[part], output, partition_values
                 )
+            evolutions = {
+                part: evolve(
+                    part,
+                    modes[part],
+                    self._schema_of(part),
+                    file.schema,
+                    audit.schema if part == key else None,
+                )
+                for part, file in staged.items()
+            }
             kept = staged[key]
             published, total = self._scan(kept.uri), kept.rows
             if write_mode.mode == "merge":
@@ -428,13 +441,14 @@ class TableStore:
                 if part == key and len(parts) > 1:
                     crash_point(key, "between-commits")
                 part_metadata = {**metadata, "polster_asset": part}
-                if part != key:  # quarantined rows of an append or a merge are appended
-                    part_mode = mode if mode in ("overwrite", "partition") else "append"
-                    versions[part] = self._commit(part, file, part_metadata, part_mode)
-                elif mode == "merge":
+                evolution = evolutions[part]
+                if modes[part] == "merge":
                     versions[part] = self._merge(part, file, part_metadata, write_mode, total)
                 else:
-                    versions[part] = self._commit(part, file, part_metadata, mode, total)
+                    rows = total if part == key else None
+                    versions[part] = self._commit(
+                        part, file, part_metadata, modes[part], rows, evolution
+                    )
             crash_point(key, "after-commit")
         except BaseException:
             # Delete what no version references: every file of this write not committed
@@ -458,7 +472,7 @@ class TableStore:
                 uri=self.uri(part),
                 version=versions[part],
                 row_count=file.rows,
-                schema=file.schema,
+                schema=evolutions[part].schema,
                 preview=self._scan(file.uri).head(PREVIEW_ROWS).collect(),
             )
             for part, file in staged.items()
@@ -466,8 +480,10 @@ class TableStore:
         schema = written[key].schema
         if mode == "partition":  # the partition is in the log, not in the files
             schema = pl.Schema({**schema, PARTITION_COLUMN: pl.Date})
-        if mode == "merge":  # MERGE wrote the rows into files of its own
-            self._delete_file(staged[key].uri)
+        for part, evolution in evolutions.items():  # delta-rs wrote them into files of its own
+            if evolution.rewritten or modes[part] == "merge":
+                self._delete_file(staged[part].uri)
+        if mode == "merge":
             merged = pl.scan_delta(self._table(key), storage_options=self._polars_options)
             schema = merged.collect_schema()  # without a MERGE_DELETE flag
         return replace(
@@ -476,7 +492,7 @@ class TableStore:
             schema=schema,
             outcomes=tuple(outcomes),
             rejected=written.get(rejected_key(key)),
-            notes=tuple(notes),
+            notes=(*notes, *(n for part, e in evolutions.items() for n in e.notes(part))),
             ingested=landed,
             partition=partition,
         )
@@ -608,19 +624,24 @@ class TableStore:
         metadata: dict[str, str],
         mode: str,
         rows: int | None = None,
+        evolution: Evolution | None = None,
     ) -> int:
-        """Commit one staged file as the table's next version (of `rows` rows, when known);
-        returns that version."""
+        """Commit one staged file as the table's next version (of `rows` rows, when known),
+        with the table's columns `evolution` decided; returns that version."""
         uri = self.uri(key)
         if rows is None and mode == "overwrite":
             rows = file.rows
         if rows is not None:
             metadata = {**metadata, "polster_rows": str(rows)}
         table = self._existing(key)
+        schema = evolution.schema if evolution is not None else file.schema
+        if table is not None and evolution is not None and evolution.rewritten:
+            publish.append_with_columns(table, self._scan(file.uri), metadata)
+            return table.version()
         publish.commit(
             uri,
             [file],
-            file.schema,
+            schema,
             metadata,
             mode=mode,
             table=table,
@@ -666,6 +687,13 @@ class TableStore:
             )
         merger.execute()
         return table.version()
+
+    def _schema_of(self, key: str) -> pl.Schema | None:
+        """The columns of the table's latest version, from its log; None without a table."""
+        table = self._existing(key)
+        if table is None:
+            return None
+        return pl.scan_delta(table, storage_options=self._polars_options).collect_schema()
 
     def _existing(self, key: str) -> DeltaTable | None:
         """The table of `key` at its latest version, or None when there is none yet."""
