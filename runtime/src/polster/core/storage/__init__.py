@@ -10,6 +10,7 @@ The package's modules, one job each: `table_store` (the TableStore: reads, the w
 pipeline, recovery, history and maintenance), `outcomes` (what a write produces and how
 it is refused), `write_modes` (merge keys, delete flags, partitions), `commits` (what the
 Delta log records), `schema_evolution` (how a write may change the table's columns),
+`recovery` (the journal of writes in progress, and which files a killed one left),
 `remote` (ADLS access), `construction` (the store settings describe).
 """
 

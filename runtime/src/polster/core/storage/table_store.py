@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from polster.core.storage.outcomes import (
     StorageError,
     WrittenTable,
 )
+from polster.core.storage.recovery import journals, referenced, write_journal
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
 from polster.core.storage.schema_evolution import Evolution, evolve
 from polster.core.storage.write_modes import (
@@ -380,7 +382,11 @@ class TableStore:
         names = {part: publish.data_file_name(write_id, folder=folder) for part in parts}
         # Quarantined rows of an append or a merge are appended.
         modes = {part: mode if part == key or mode == "partition" else "append" for part in parts}
-        journal = self._journal(write_id, {part: self.uri(part) for part in parts}, names)
+        journal = write_journal(
+            self.state_dir / "pending",
+            write_id,
+            {part: f"{self.uri(part)}/{names[part]}" for part in parts},
+        )
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
         try:
@@ -707,38 +713,22 @@ class TableStore:
 
     # A journal of the writes in progress, so that a killed one is cleaned up after.
 
-    def _journal(self, write_id: str, tables: dict[str, str], names: dict[str, str]) -> Path:
-        """Record the files a write is about to create, before it creates them."""
-        folder = self.state_dir / "pending"
-        folder.mkdir(parents=True, exist_ok=True)
-        files = {key: f"{uri}/{names[key]}" for key, uri in tables.items()}
-        path = folder / f"{write_id}.json"
-        path.write_text(json.dumps({"write_id": write_id, "files": files}))
-        return path
-
     def _recover(self, key: str) -> list[str]:
-        """Clean up after writes of `key` that were killed: their files, a split unit."""
+        """Clean up after writes of `key` that were killed: the files no version
+        references, a split unit."""
         notes = []
-        for path in sorted((self.state_dir / "pending").glob("*.json")):
-            try:
-                entry = json.loads(path.read_text())
-            except (OSError, ValueError):
-                continue
-            files: dict[str, str] = entry["files"]
+        for path, write_id, files in journals(self.state_dir / "pending"):
             if key not in files or not files[key].startswith(f"{self.uri(key)}/"):
                 continue  # another table's write (or another store's)
             for part, uri in files.items():
-                if not self._committed(part, entry["write_id"]):
+                table = self._existing(part)
+                at = partial(self._open, self.uri(part))
+                if not referenced(table, at, uri, write_id):
                     self._delete_file(uri)
             path.unlink(missing_ok=True)
-            notes.append(f"removed the files of an interrupted write ({entry['write_id'][:8]})")
+            notes.append(f"removed the files of an interrupted write ({write_id[:8]})")
         repaired = self._repair_unit(key)
         return [*notes, *([repaired] if repaired else [])]
-
-    def _committed(self, key: str, write_id: str) -> bool:
-        table = self._existing(key)
-        recent = table.history(RECENT_COMMITS) if table is not None else []
-        return any(commit.get("polster_write") == write_id for commit in recent)
 
     def _repair_unit(self, key: str) -> str | None:
         """If a crash split kept and rejected rows between two runs, put them back together.
