@@ -381,7 +381,10 @@ class TableStore:
                 self._check_partitioned(part)
         names = {part: publish.data_file_name(write_id, folder=folder) for part in parts}
         # Quarantined rows of an append or a merge are appended.
-        modes = {part: mode if part == key or mode == "partition" else "append" for part in parts}
+        modes = {
+            part: mode if part == key or mode in ("overwrite", "partition") else "append"
+            for part in parts
+        }
         journal = write_journal(
             self.state_dir / "pending",
             write_id,
