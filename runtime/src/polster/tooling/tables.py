@@ -113,9 +113,14 @@ def preview(store: TableStore, key: str, version: int | None, limit: int) -> str
         return f"{key} ({which}): {rows:,} rows, showing {head.height}\n{head}"
 
 
-def restore(store: TableStore, key: str, version: int) -> int:
-    """Restore `version` of the table as a new version; returns the new version number."""
-    return store.restore(key, version)
+def restore(store: TableStore, key: str, version: int) -> str:
+    """Restore `version` of the table as a new version (with its rejected rows, if it has
+    a quarantine table); returns what was restored, in words."""
+    new_version = store.restore(key, version)
+    done = f"Restored {key}: version {new_version} has the content of version {version}"
+    if store.exists(rejected_key(key)):
+        done += f", and {rejected_key(key)} the rejected rows that go with it"
+    return done + "."
 
 
 def maintained(store: TableStore, key: str) -> list[str]:
