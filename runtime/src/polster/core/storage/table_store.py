@@ -424,7 +424,7 @@ class TableStore:
             crash_point(key, "before-files")
             for part, frame in parts.items():
                 staged[part] = self._stage_source(
-                    part, frame, names[part], output, partition_values
+                    part, frame, names[part], output, partition_values, landed or ()
                 )
             evolutions = {
                 part: evolve(
@@ -586,15 +586,22 @@ class TableStore:
         return batch.frame, "append", table, batch.files
 
     def _stage_source(
-        self, key: str, frame: Frame, name: str, output: Output, partition_values: dict[str, str]
+        self,
+        key: str,
+        frame: Frame,
+        name: str,
+        output: Output,
+        partition_values: dict[str, str],
+        landed: Sequence[LandedFile],
     ) -> publish.StagedFile:
-        """Stage `frame`; a landed file that cannot be read is named in one line."""
+        """Stage `frame`; a landed file (of those being ingested) that cannot be read is
+        named in one line."""
         try:
             return self._stage(key, frame, name, partition_values)
         except (pl.exceptions.PolarsError, DeltaError) as error:
             if not isinstance(output, Landing):
                 raise
-            raise output.explain(error, output.files()) from None
+            raise output.explain(error, landed) from None
 
     def _latest(self, key: str) -> WrittenTable:
         """What the table's latest version holds, without writing anything."""
