@@ -4,6 +4,7 @@ after a killed one: only a file that no version of the table's log references.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -11,6 +12,22 @@ from urllib.parse import unquote
 import polars as pl
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
+
+# The temporary name delta-rs (object_store) gives a data file it is still writing on a
+# local disk, renamed when the file is complete: one that stays was left by a kill.
+PARTIAL_FILE = re.compile(r"\.parquet#\d+$")
+
+
+def remove_partial_files(folder: Path) -> list[str]:
+    """Delete the data files a killed delta-rs write (MERGE, optimize) left half-written in
+    a local table's `folder`; returns their paths. No version references such a file, and
+    none is being written: the caller holds the table's lock."""
+    removed = []
+    for path in folder.rglob("*.parquet#*"):
+        if PARTIAL_FILE.search(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path.as_posix())
+    return removed
 
 
 def write_journal(folder: Path, write_id: str, files: dict[str, str]) -> Path:

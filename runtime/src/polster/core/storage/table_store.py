@@ -59,7 +59,12 @@ from polster.core.storage.outcomes import (
     StorageError,
     WrittenTable,
 )
-from polster.core.storage.recovery import journals, referenced, write_journal
+from polster.core.storage.recovery import (
+    journals,
+    referenced,
+    remove_partial_files,
+    write_journal,
+)
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
 from polster.core.storage.schema_evolution import Evolution, evolve
 from polster.core.storage.write_modes import (
@@ -323,7 +328,8 @@ class TableStore:
         with self._locked(key):  # no write of this table is under way: no file is half-made
             table = self._table(key)
             metadata = maintenance_metadata(key, "vacuum", self.environment)
-            return self._call(
+            partial = [] if dry_run else self._remove_partial_files(key)
+            return partial + self._call(
                 f"vacuum {key}",
                 lambda: table.vacuum(
                     retention_hours=retention_hours,
@@ -732,6 +738,12 @@ class TableStore:
         merger.execute()
         return table.version()
 
+    def _remove_partial_files(self, key: str) -> list[str]:
+        """Delete what a killed delta-rs write left half-written in a local table."""
+        if self.remote is not None or not Path(self.uri(key)).is_dir():
+            return []
+        return remove_partial_files(Path(self.uri(key)))
+
     def _schema_of(self, key: str) -> pl.Schema | None:
         """The columns of the table's latest version, from its log; None without a table."""
         table = self._existing(key)
@@ -765,6 +777,11 @@ class TableStore:
                     self._delete_file(uri)
             path.unlink(missing_ok=True)
             notes.append(f"removed the files of an interrupted write ({write_id[:8]})")
+        for part in (key, rejected_key(key)):
+            notes.extend(
+                f"removed {path}: a killed write had left it half-written"
+                for path in self._remove_partial_files(part)
+            )
         repaired = self._repair_unit(key)
         return [*notes, *([repaired] if repaired else [])]
 
