@@ -11,7 +11,8 @@ pipeline, recovery, history and maintenance), `outcomes` (what a write produces 
 it is refused), `write_modes` (merge keys, delete flags, partitions), `commits` (what the
 Delta log records), `schema_evolution` (how a write may change the table's columns),
 `recovery` (the journal of writes in progress, and which files a killed one left),
-`remote` (ADLS access), `construction` (the store settings describe).
+`damage` (what is wrong with a local table delta-rs cannot read), `remote` (ADLS
+access), `construction` (the store settings describe).
 """
 
 from polster.core.storage.commits import is_maintenance

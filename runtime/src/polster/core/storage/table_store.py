@@ -50,6 +50,7 @@ from polster.core.storage.commits import (
     unit_at,
     unit_version,
 )
+from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -183,7 +184,20 @@ class TableStore:
 
     def history(self, key: str, limit: int | None = None) -> list[dict[str, Any]]:
         """The table's commits, newest first, with the run that wrote each."""
-        return self._call(f"read the history of {key}", lambda: self._table(key).history(limit))
+        table = self._table(key)
+        try:
+            return self._call(f"read the history of {key}", lambda: table.history(limit))
+        except DeltaError:
+            damage = damaged_commit(Path(self.uri(key))) if self.remote is None else None
+            if damage:
+                raise StorageError(damage) from None
+            raise
+
+    def missing_files(self, key: str, version: int | None = None) -> tuple[int, list[str]]:
+        """The version read (the latest by default) and those of its data files that are
+        gone from a local table's folder."""
+        table = self._table(key, version)
+        return table.version(), [] if self.remote else missing_files(table)
 
     def latest_commit(self, key: str) -> Commit | None:
         """The current version of `key`'s table, from its log; None when there is none."""
@@ -864,8 +878,20 @@ class TableStore:
             )
 
     def _open(self, uri: str, version: int | None = None) -> DeltaTable:
-        kind = DeltaTable if self.remote else LocalDeltaTable
-        return kind(uri, version, self._delta_options)
+        if self.remote is not None:
+            return DeltaTable(uri, version, self._delta_options)
+        damage = empty_last_commit(Path(uri))
+        if damage:
+            raise StorageError(damage)
+        try:
+            return LocalDeltaTable(uri, version, self._delta_options)
+        except TableNotFoundError:
+            raise
+        except DeltaError:
+            damage = damaged_commit(Path(uri))
+            if damage:
+                raise StorageError(damage) from None
+            raise
 
     def _call(self, action: str, operation: Any) -> Any:
         """Run an operation on remote storage, turning I/O failures into one clear message."""
