@@ -78,6 +78,9 @@ class Landing:
         frames = []
         expected, expected_from = (list(columns), "the table") if columns else (None, "")
         for file in pending:
+            problem = refusal(self.reader, file)
+            if problem:
+                raise SourceError(problem)
             frame = self.reader.scan(file.location)
             found = frame.collect_schema().names()
             if expected is None:
@@ -108,6 +111,17 @@ class Landing:
                 return SourceError(problem)
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return SourceError(f"could not read the files of {self.pattern}: {first}")
+
+
+def refusal(reader: Reader, file: LandedFile) -> str | None:
+    """Why a landed file cannot be ingested as it is (empty; rows that do not match its
+    header), in one line naming it; None when it can."""
+    if file.size == 0:
+        return (
+            f"{file.path} is empty (0 bytes): remove it from the landing folder, or wait "
+            "until it is written whole; nothing was ingested"
+        )
+    return reader.validate(file.location)
 
 
 def header_changed(path: str, found: Sequence[str], expected: Sequence[str], origin: str) -> str:

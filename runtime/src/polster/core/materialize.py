@@ -17,6 +17,7 @@ from polster.contract.declaration import (
     checks_of,
     compute_output,
     partitioning_of,
+    schema_of,
     takes_partition,
     upstream_keys_of,
     write_mode_of,
@@ -29,7 +30,9 @@ from polster.core.storage import Audit, Output, TableStore, WrittenTable
 
 def audit_of(compute: Callable[..., Output]) -> Audit:
     """What the asset's tables must pass before they are published, as its module declares."""
-    return Audit(checks=checks_of(compute), allow_empty=allows_empty(compute))
+    return Audit(
+        checks=checks_of(compute), allow_empty=allows_empty(compute), schema=schema_of(compute)
+    )
 
 
 def materialize(

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 from arro3.core import Table
-from deltalake import CommitProperties, DeltaTable
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake import Schema as DeltaSchema
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
@@ -174,4 +174,20 @@ def commit(
         partition_by=partition_by,
         partition_filters=filters,
         commit_properties=properties,
+    )
+
+
+def append_with_columns(table: DeltaTable, file: pl.LazyFrame, metadata: Mapping[str, str]) -> None:
+    """Append the rows of a staged `file` that has columns the table lacks, adding them to
+    the table's schema in the same commit (the rows already there read null in them).
+
+    A staged file cannot be committed with a schema change by an append, so delta-rs
+    writes these rows again into a file of its own (the batch is read whole).
+    """
+    write_deltalake(
+        table,
+        file.collect(),
+        mode="append",
+        schema_mode="merge",
+        commit_properties=CommitProperties(custom_metadata=dict(metadata)),
     )

@@ -60,6 +60,7 @@ from polster.contract.layout import NO_ASSETS_YET
 from polster.contract.partitions import partition_span
 from polster.core.exits import report_error, report_interrupted
 from polster.core.paths import project_root, resolve
+from polster.orchestration import interrupts
 from polster.orchestration.tags import ENVIRONMENT_TAG, HOST_TAG, PID_TAG
 
 if TYPE_CHECKING:
@@ -249,7 +250,8 @@ def run_planned(
     if executor == "auto":
         executor = choose_executor(planned.assets)
     started = time.perf_counter()
-    result = run_job(defs, instance, planned.assets, executor, environment, planned.partitions)
+    with interrupts.watching() as signals:
+        result = run_job(defs, instance, planned.assets, executor, environment, planned.partitions)
     elapsed = time.perf_counter() - started
     summary = run_summary.summarize(
         result, instance, planned.assets, environment, planned.partitioned, planned.planned
@@ -267,6 +269,9 @@ def run_planned(
     print(run_summary.text_table(summary))
     report = run_summary.save(summary, project_root() / "reports" / result.run_id)
     print(f"Summary saved to {report.relative_to(project_root())} (and summary.json beside it)")
+    signum = signals.first()
+    if signum is not None:
+        raise interrupts.RunInterruptedError(signum, interrupts.published(summary))
     if not result.success:
         alert(instance, result.run_id)
         raise RunFailedError(failure_message(result, summary, verbose))
@@ -469,6 +474,7 @@ def start_ui(port: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, interrupts.raise_on_sigterm)
     try:
         from polster.orchestration.status import quick_status
 
@@ -501,8 +507,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         print(f"warning: {failure}; the UI shows it", file=sys.stderr)
         if args.ui:
             return start_ui(args.port)
+    except interrupts.RunInterruptedError as stopped:
+        return report_interrupted(stopped.detail, stopped.signum)
     except PolsterError as error:
         return report_error(error, args.verbose)
-    except KeyboardInterrupt:
-        return report_interrupted()
+    except KeyboardInterrupt as error:
+        terminated = isinstance(error, interrupts.Terminated)
+        return report_interrupted(signum=signal.SIGTERM if terminated else signal.SIGINT)
     return 0

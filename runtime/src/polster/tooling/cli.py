@@ -275,8 +275,7 @@ def restore(args: argparse.Namespace) -> int:
         if prompts.ask(f"{question} [y/N] ").lower() not in {"y", "yes"}:
             print("Nothing was restored.")
             return 1
-    new_version = tables.restore(store, key, args.version)
-    print(f"Restored {key}: version {new_version} has the content of version {args.version}.")
+    print(tables.restore(store, key, args.version))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -103,9 +104,13 @@ def preview(store: TableStore, key: str, version: int | None, limit: int) -> str
         rows = table.select(pl.len()).collect().item()
         head = table.head(limit).collect()
     except FileNotFoundError:
+        read, missing = store.missing_files(key, version)
+        gone = ", ".join(Path(uri).name for uri in missing) or "a data file"
         msg = (
-            f"{key} version {version} can no longer be read: polster vacuum deleted its files "
-            f"(see polster history {key} for newer versions)"
+            f"{key} version {read} can no longer be read: {gone} is missing from "
+            f"{store.uri(key)} (deleted by hand, or by polster vacuum for an old version). "
+            f"polster restore {key} --version N to the newest version whose files are there "
+            f"(see polster history {key})"
         )
         raise StorageError(msg) from None
     which = f"version {version}" if version is not None else "latest version"
@@ -113,9 +118,14 @@ def preview(store: TableStore, key: str, version: int | None, limit: int) -> str
         return f"{key} ({which}): {rows:,} rows, showing {head.height}\n{head}"
 
 
-def restore(store: TableStore, key: str, version: int) -> int:
-    """Restore `version` of the table as a new version; returns the new version number."""
-    return store.restore(key, version)
+def restore(store: TableStore, key: str, version: int) -> str:
+    """Restore `version` of the table as a new version (with its rejected rows, if it has
+    a quarantine table); returns what was restored, in words."""
+    new_version = store.restore(key, version)
+    done = f"Restored {key}: version {new_version} has the content of version {version}"
+    if store.exists(rejected_key(key)):
+        done += f", and {rejected_key(key)} the rejected rows that go with it"
+    return done + "."
 
 
 def maintained(store: TableStore, key: str) -> list[str]:

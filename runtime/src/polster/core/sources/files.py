@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from polster.core.paths import project_root
 from polster.core.sources import SourceError
 
 REMOTE_PREFIX = "abfss://"
+CHUNK_BYTES = 8 << 20  # a landed CSV file is checked this many bytes at a time
 
 
 @dataclass(frozen=True, order=True)
@@ -152,6 +154,20 @@ class CsvReader:
         text = Path(location).read_bytes().decode(self.encoding)
         return pl.read_csv(text.encode(), **options).lazy()
 
+    def validate(self, location: str) -> str | None:
+        """Why the file's rows cannot be taken as they are (a row with more or fewer fields
+        than the header, one cut mid-way), naming the file and line; None when they can.
+
+        Polars would read a short row with nulls in its missing fields: each line's fields
+        are counted first, in one streamed pass (quoted values set aside); only a file
+        with a suspect line is read again, by Python's csv module, for the exact line.
+        """
+        if self.encoding.replace("-", "").lower() != "utf8" or location.startswith(REMOTE_PREFIX):
+            return self.diagnose(location)
+        if not _suspect_lines(location, self.separator):
+            return None
+        return self.diagnose(location)
+
     def diagnose(self, location: str) -> str | None:
         """Why the file cannot be read, naming the line; None when the file looks fine."""
         name = _shown(location)
@@ -188,6 +204,9 @@ class ParquetReader:
     def scan(self, location: str) -> pl.LazyFrame:
         return pl.scan_parquet(location, storage_options=_storage_options(location))
 
+    def validate(self, location: str) -> str | None:
+        return None  # a Parquet file's rows always match its schema
+
     def diagnose(self, location: str) -> str | None:
         try:
             pl.read_parquet_schema(location)
@@ -207,6 +226,9 @@ class JsonReader:
             # A JSON array has no streaming reader: the file is parsed at once.
             return pl.read_json(Path(location).read_bytes()).lazy()
         return pl.scan_ndjson(location, storage_options=_storage_options(location))
+
+    def validate(self, location: str) -> str | None:
+        return None  # a malformed line fails the read, and diagnose() names it
 
     def diagnose(self, location: str) -> str | None:
         name = _shown(location)
@@ -258,11 +280,55 @@ class ExcelReader:
         sheet = {"sheet_name": self.sheet} if self.sheet else {"sheet_id": 1}
         return pl.read_excel(location, engine="calamine", **sheet).lazy()
 
+    def validate(self, location: str) -> str | None:
+        return None  # read eagerly by scan(), which already names the problem
+
     def diagnose(self, location: str) -> str | None:
         return None  # read eagerly by scan(), which already names the problem
 
 
 Reader = CsvReader | ParquetReader | JsonReader | ExcelReader
+
+
+def _suspect_lines(location: str, separator: str) -> bool:
+    """Whether a line of the CSV file may have fewer fields than its first (the header),
+    from its bytes alone, without parsing (fast): a line without quotes with another
+    number of separators, one with quotes and fewer separators (quoted values only add
+    some), or an odd number of quotes (a value that goes on to the next line, or a cut).
+    Too many fields need no check: Polars refuses them itself."""
+    header, rest = None, b""
+    with open(location, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1
+            block, rest = block[:cut], block[cut:]
+            if block:
+                header, suspect = _suspect_block(block, separator, header)
+                if suspect:
+                    return True
+    if rest.strip():  # a last line without a line break
+        return _suspect_block(rest + b"\n", separator, header)[1]
+    return False
+
+
+def _suspect_block(block: bytes, separator: str, header: int | None) -> tuple[int, bool]:
+    """(the header's separators, whether a line of `block` is suspect); `block` is whole
+    lines, each ending with a line break."""
+    data = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    # How many separators (quotes) each line holds: those before its end, less those
+    # before the previous line's end.
+    separators = np.diff(np.searchsorted(np.flatnonzero(data == ord(separator)), ends), prepend=0)
+    quotes = np.diff(np.searchsorted(np.flatnonzero(data == ord('"')), ends), prepend=0)
+    blank = np.diff(ends, prepend=-1) <= 2  # an empty line (or a lone carriage return)
+    if header is None:
+        if quotes[0]:  # a quoted header: the exact check decides
+            return 0, True
+        header = int(separators[0])
+    suspect = ~blank & (
+        ((quotes == 0) & (separators != header)) | ((quotes > 0) & (separators < header))
+    )
+    return header, bool(suspect.any() or quotes.sum() % 2)
 
 
 def _first_character(location: str) -> str:

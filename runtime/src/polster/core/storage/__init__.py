@@ -9,8 +9,11 @@ the files.
 The package's modules, one job each: `table_store` (the TableStore: reads, the write
 pipeline, recovery, history and maintenance), `outcomes` (what a write produces and how
 it is refused), `write_modes` (merge keys, delete flags, partitions), `commits` (what the
-Delta log records), `remote` (ADLS access), `construction` (the store settings describe, and
-`scan_table`/`read_table`, the tables read through it).
+Delta log records), `schema_evolution` (how a write may change the table's columns),
+`recovery` (the journal of writes in progress, and which files a killed one left),
+`damage` (what is wrong with a local table delta-rs cannot read), `remote` (ADLS
+access), `construction` (the store settings describe, and `scan_table`/`read_table`, the
+tables read through it).
 """
 
 from polster.core.storage.commits import is_maintenance

@@ -7,6 +7,8 @@ from typing import Any
 
 from deltalake import DeltaTable
 
+from polster.core.storage.outcomes import StorageError
+
 RECENT_COMMITS = 20  # how far back a write looks for the commits of interrupted writes
 # Commits that rewrite or delete files without changing the rows (polster optimize, vacuum).
 MAINTENANCE_OPERATIONS = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END"})
@@ -17,14 +19,27 @@ def is_maintenance(commit: dict[str, Any]) -> bool:
     return commit.get("operation") in MAINTENANCE_OPERATIONS
 
 
-def row_writes(table: DeltaTable, limit: int) -> list[dict[str, Any]]:
-    """The newest commits among the last `limit` that wrote rows, newest first."""
+def row_writes(table: DeltaTable, limit: int | None) -> list[dict[str, Any]]:
+    """The newest commits among the last `limit` (None: all) that wrote rows, newest first."""
     return [commit for commit in table.history(limit) if not is_maintenance(commit)]
 
 
 def last_write(table: DeltaTable) -> dict[str, Any]:
     """The newest commit that wrote rows (the latest one if maintenance hid them all)."""
     return next(iter(row_writes(table, RECENT_COMMITS)), None) or table.history(1)[0]
+
+
+def unit_at(table: DeltaTable, version: int) -> str | None:
+    """The write unit (kept and rejected rows of one write) of the table at `version`: that
+    of the newest commit up to it that wrote rows; None when it records none."""
+    commits = [commit for commit in row_writes(table, None) if commit["version"] <= version]
+    return commits[0].get("polster_unit") if commits else None
+
+
+def unit_version(table: DeltaTable, unit: str) -> int | None:
+    """The newest version of `table` written (or restored) as part of `unit`, if any."""
+    versions = [c["version"] for c in row_writes(table, None) if c.get("polster_unit") == unit]
+    return versions[0] if versions else None
 
 
 def maintenance_metadata(key: str, operation: str, environment: str) -> dict[str, str]:
@@ -41,3 +56,14 @@ def commit_metadata(key: str, run_id: str | None) -> dict[str, str]:
     if run_id:
         return {"polster_asset": key, "dagster_run_id": run_id}
     return {"polster_asset": key, "polster_run": "standalone"}
+
+
+def check_restorable(key: str, version: int, newest: int) -> None:
+    """A restore brings back an older version than the newest: else one line saying which."""
+    if newest == 0:
+        msg = f"{key} has a single version (0): there is no older one to restore"
+        raise StorageError(msg)
+    if not 0 <= version < newest:
+        older = f"one of 0 to {newest - 1}" if newest > 1 else "0"
+        msg = f"{key} is at version {newest}: restore an older one ({older})"
+        raise StorageError(msg)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,6 +35,8 @@ class Audit:
 
     checks: Sequence[Check] = ()
     allow_empty: bool = True  # False: a result without rows is refused (bronze's default)
+    # The module's SCHEMA, if it declares one: it decides which columns the table keeps.
+    schema: Mapping[str, pl.DataType] | None = None
 
     def run(
         self, key: str, rows: pl.LazyFrame, row_count: int

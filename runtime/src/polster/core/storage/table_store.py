@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,15 @@ from polster.core.sources.files import LandedFile
 from polster.core.storage.commits import (
     RECENT_COMMITS,
     blob_path_of,
+    check_restorable,
     commit_metadata,
     last_write,
     maintenance_metadata,
     row_writes,
+    unit_at,
+    unit_version,
 )
+from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -55,7 +60,14 @@ from polster.core.storage.outcomes import (
     StorageError,
     WrittenTable,
 )
+from polster.core.storage.recovery import (
+    journals,
+    referenced,
+    remove_partial_files,
+    write_journal,
+)
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
+from polster.core.storage.schema_evolution import Evolution, evolve
 from polster.core.storage.write_modes import (
     check_merge_batch,
     check_merge_columns,
@@ -172,7 +184,20 @@ class TableStore:
 
     def history(self, key: str, limit: int | None = None) -> list[dict[str, Any]]:
         """The table's commits, newest first, with the run that wrote each."""
-        return self._call(f"read the history of {key}", lambda: self._table(key).history(limit))
+        table = self._table(key)
+        try:
+            return self._call(f"read the history of {key}", lambda: table.history(limit))
+        except DeltaError:
+            damage = damaged_commit(Path(self.uri(key))) if self.remote is None else None
+            if damage:
+                raise StorageError(damage) from None
+            raise
+
+    def missing_files(self, key: str, version: int | None = None) -> tuple[int, list[str]]:
+        """The version read (the latest by default) and those of its data files that are
+        gone from a local table's folder."""
+        table = self._table(key, version)
+        return table.version(), [] if self.remote else missing_files(table)
 
     def latest_commit(self, key: str) -> Commit | None:
         """The current version of `key`'s table, from its log; None when there is none."""
@@ -223,20 +248,46 @@ class TableStore:
             return None
 
     def restore(self, key: str, version: int) -> int:
-        """Make `version` the table's content again, as a new version; returns that version."""
-        table = self._table(key)
-        newest = table.version()
-        if newest == 0:
-            msg = f"{key} has a single version (0): there is no older one to restore"
+        """Make `version` the table's content again, as a new version; returns that version.
+
+        An asset with a `__rejected` table gets back the rejected rows that go with that
+        version too, first, as one unit (the repair on read recognizes it); a version whose
+        rejected rows cannot be found is not restored.
+        """
+        if key.endswith(REJECTED_SUFFIX):
+            msg = (
+                f"{key} holds the rejected rows of {key.removesuffix(REJECTED_SUFFIX)}: restore "
+                f"{key.removesuffix(REJECTED_SUFFIX)} instead, which restores both together"
+            )
             raise StorageError(msg)
-        if not 0 <= version < newest:
-            older = f"one of 0 to {newest - 1}" if newest > 1 else "0"
-            msg = f"{key} is at version {newest}: restore an older one ({older})"
-            raise StorageError(msg)
+        with self._locked(key):
+            table = self._table(key)
+            newest = table.version()
+            check_restorable(key, version, newest)
+            rejected, unit = self._existing(rejected_key(key)), None
+            if rejected is not None:
+                unit = unit_at(table, version)
+                match = unit_version(rejected, unit) if unit else None
+                if match is None:
+                    msg = (
+                        f"{key} version {version} has no record of the rejected rows that go "
+                        f"with it ({rejected_key(key)}): restoring it alone would split them; "
+                        f"restore a later version (see polster history {key}); nothing was "
+                        "restored"
+                    )
+                    raise StorageError(msg)
+                if unit_at(rejected, rejected.version()) != unit:
+                    self._restore_version(rejected_key(key), rejected, match, unit)
+            self._restore_version(key, table, version, unit)
+        return newest + 1
+
+    def _restore_version(self, key: str, table: DeltaTable, version: int, unit: str | None) -> None:
+        """Commit `version`'s content as the table's next version, recording the unit."""
         metadata = {
             "polster_asset": key,
             "polster_restored_version": str(version),
             "polster_env": self.environment,
+            **({"polster_unit": unit} if unit else {}),
         }
         commit = CommitProperties(custom_metadata=metadata)
         try:
@@ -250,7 +301,6 @@ class TableStore:
                 f"version (see polster history {key})"
             )
             raise StorageError(msg) from None
-        return newest + 1
 
     def optimize(self, key: str, zorder: Sequence[str] = ()) -> tuple[int, int, int | None]:
         """Rewrite the table's data files into fewer, larger ones (Z-ordered by `zorder`).
@@ -292,7 +342,8 @@ class TableStore:
         with self._locked(key):  # no write of this table is under way: no file is half-made
             table = self._table(key)
             metadata = maintenance_metadata(key, "vacuum", self.environment)
-            return self._call(
+            partial = [] if dry_run else self._remove_partial_files(key)
+            return partial + self._call(
                 f"vacuum {key}",
                 lambda: table.vacuum(
                     retention_hours=retention_hours,
@@ -378,15 +429,34 @@ class TableStore:
             for part in parts:
                 self._check_partitioned(part)
         names = {part: publish.data_file_name(write_id, folder=folder) for part in parts}
-        journal = self._journal(write_id, {part: self.uri(part) for part in parts}, names)
+        # Quarantined rows of an append or a merge are appended.
+        modes = {
+            part: mode if part == key or mode in ("overwrite", "partition") else "append"
+            for part in parts
+        }
+        journal = write_journal(
+            self.state_dir / "pending",
+            write_id,
+            {part: f"{self.uri(part)}/{names[part]}" for part in parts},
+        )
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
         try:
             crash_point(key, "before-files")
             for part, frame in parts.items():
                 staged[part] = self._stage_source(
-                    part, frame, names[part], output, partition_values
+                    part, frame, names[part], output, partition_values, landed or ()
                 )
+            evolutions = {
+                part: evolve(
+                    part,
+                    modes[part],
+                    self._schema_of(part),
+                    file.schema,
+                    audit.schema if part == key else None,
+                )
+                for part, file in staged.items()
+            }
             kept = staged[key]
             published, total = self._scan(kept.uri), kept.rows
             if write_mode.mode == "merge":
@@ -431,13 +501,14 @@ class TableStore:
                 if part == key and len(parts) > 1:
                     crash_point(key, "between-commits")
                 part_metadata = {**metadata, "polster_asset": part}
-                if part != key:  # quarantined rows of an append or a merge are appended
-                    part_mode = mode if mode in ("overwrite", "partition") else "append"
-                    versions[part] = self._commit(part, file, part_metadata, part_mode)
-                elif mode == "merge":
+                evolution = evolutions[part]
+                if modes[part] == "merge":
                     versions[part] = self._merge(part, file, part_metadata, write_mode, total)
                 else:
-                    versions[part] = self._commit(part, file, part_metadata, mode, total)
+                    rows = total if part == key else None
+                    versions[part] = self._commit(
+                        part, file, part_metadata, modes[part], rows, evolution
+                    )
             crash_point(key, "after-commit")
         except BaseException:
             # Delete what no version references: every file of this write not committed
@@ -461,7 +532,7 @@ class TableStore:
                 uri=self.uri(part),
                 version=versions[part],
                 row_count=file.rows,
-                schema=file.schema,
+                schema=evolutions[part].schema,
                 preview=self._scan(file.uri).head(PREVIEW_ROWS).collect(),
             )
             for part, file in staged.items()
@@ -469,8 +540,10 @@ class TableStore:
         schema = written[key].schema
         if mode == "partition":  # the partition is in the log, not in the files
             schema = pl.Schema({**schema, PARTITION_COLUMN: pl.Date})
-        if mode == "merge":  # MERGE wrote the rows into files of its own
-            self._delete_file(staged[key].uri)
+        for part, evolution in evolutions.items():  # delta-rs wrote them into files of its own
+            if evolution.rewritten or modes[part] == "merge":
+                self._delete_file(staged[part].uri)
+        if mode == "merge":
             merged = pl.scan_delta(self._table(key), storage_options=self._polars_options)
             schema = merged.collect_schema()  # without a MERGE_DELETE flag
         return replace(
@@ -480,7 +553,7 @@ class TableStore:
             schema=schema,
             outcomes=tuple(outcomes),
             rejected=written.get(rejected_key(key)),
-            notes=tuple(notes),
+            notes=(*notes, *(n for part, e in evolutions.items() for n in e.notes(part))),
             ingested=landed,
             partition=partition,
         )
@@ -537,15 +610,22 @@ class TableStore:
         return batch.frame, "append", table, batch.files
 
     def _stage_source(
-        self, key: str, frame: Frame, name: str, output: Output, partition_values: dict[str, str]
+        self,
+        key: str,
+        frame: Frame,
+        name: str,
+        output: Output,
+        partition_values: dict[str, str],
+        landed: Sequence[LandedFile],
     ) -> publish.StagedFile:
-        """Stage `frame`; a landed file that cannot be read is named in one line."""
+        """Stage `frame`; a landed file (of those being ingested) that cannot be read is
+        named in one line."""
         try:
             return self._stage(key, frame, name, partition_values)
         except (pl.exceptions.PolarsError, DeltaError) as error:
             if not isinstance(output, Landing):
                 raise
-            raise output.explain(error, output.files()) from None
+            raise output.explain(error, landed) from None
 
     def _latest(self, key: str) -> WrittenTable:
         """What the table's latest version holds, without writing anything."""
@@ -612,19 +692,24 @@ class TableStore:
         metadata: dict[str, str],
         mode: str,
         rows: int | None = None,
+        evolution: Evolution | None = None,
     ) -> int:
-        """Commit one staged file as the table's next version (of `rows` rows, when known);
-        returns that version."""
+        """Commit one staged file as the table's next version (of `rows` rows, when known),
+        with the table's columns `evolution` decided; returns that version."""
         uri = self.uri(key)
         if rows is None and mode == "overwrite":
             rows = file.rows
         if rows is not None:
             metadata = {**metadata, "polster_rows": str(rows)}
         table = self._existing(key)
+        schema = evolution.schema if evolution is not None else file.schema
+        if table is not None and evolution is not None and evolution.rewritten:
+            publish.append_with_columns(table, self._scan(file.uri), metadata)
+            return table.version()
         publish.commit(
             uri,
             [file],
-            file.schema,
+            schema,
             metadata,
             mode=mode,
             table=table,
@@ -671,6 +756,19 @@ class TableStore:
         merger.execute()
         return table.version()
 
+    def _remove_partial_files(self, key: str) -> list[str]:
+        """Delete what a killed delta-rs write left half-written in a local table."""
+        if self.remote is not None or not Path(self.uri(key)).is_dir():
+            return []
+        return remove_partial_files(Path(self.uri(key)))
+
+    def _schema_of(self, key: str) -> pl.Schema | None:
+        """The columns of the table's latest version, from its log; None without a table."""
+        table = self._existing(key)
+        if table is None:
+            return None
+        return pl.scan_delta(table, storage_options=self._polars_options).collect_schema()
+
     def _existing(self, key: str) -> DeltaTable | None:
         """The table of `key` at its latest version, or None when there is none yet."""
         try:
@@ -683,38 +781,27 @@ class TableStore:
 
     # A journal of the writes in progress, so that a killed one is cleaned up after.
 
-    def _journal(self, write_id: str, tables: dict[str, str], names: dict[str, str]) -> Path:
-        """Record the files a write is about to create, before it creates them."""
-        folder = self.state_dir / "pending"
-        folder.mkdir(parents=True, exist_ok=True)
-        files = {key: f"{uri}/{names[key]}" for key, uri in tables.items()}
-        path = folder / f"{write_id}.json"
-        path.write_text(json.dumps({"write_id": write_id, "files": files}))
-        return path
-
     def _recover(self, key: str) -> list[str]:
-        """Clean up after writes of `key` that were killed: their files, a split unit."""
+        """Clean up after writes of `key` that were killed: the files no version
+        references, a split unit."""
         notes = []
-        for path in sorted((self.state_dir / "pending").glob("*.json")):
-            try:
-                entry = json.loads(path.read_text())
-            except (OSError, ValueError):
-                continue
-            files: dict[str, str] = entry["files"]
+        for path, write_id, files in journals(self.state_dir / "pending"):
             if key not in files or not files[key].startswith(f"{self.uri(key)}/"):
                 continue  # another table's write (or another store's)
             for part, uri in files.items():
-                if not self._committed(part, entry["write_id"]):
+                table = self._existing(part)
+                at = partial(self._open, self.uri(part))
+                if not referenced(table, at, uri, write_id):
                     self._delete_file(uri)
             path.unlink(missing_ok=True)
-            notes.append(f"removed the files of an interrupted write ({entry['write_id'][:8]})")
+            notes.append(f"removed the files of an interrupted write ({write_id[:8]})")
+        for part in (key, rejected_key(key)):
+            notes.extend(
+                f"removed {path}: a killed write had left it half-written"
+                for path in self._remove_partial_files(part)
+            )
         repaired = self._repair_unit(key)
         return [*notes, *([repaired] if repaired else [])]
-
-    def _committed(self, key: str, write_id: str) -> bool:
-        table = self._existing(key)
-        recent = table.history(RECENT_COMMITS) if table is not None else []
-        return any(commit.get("polster_write") == write_id for commit in recent)
 
     def _repair_unit(self, key: str) -> str | None:
         """If a crash split kept and rejected rows between two runs, put them back together.
@@ -795,8 +882,20 @@ class TableStore:
             )
 
     def _open(self, uri: str, version: int | None = None) -> DeltaTable:
-        kind = DeltaTable if self.remote else LocalDeltaTable
-        return kind(uri, version, self._delta_options)
+        if self.remote is not None:
+            return DeltaTable(uri, version, self._delta_options)
+        damage = empty_last_commit(Path(uri))
+        if damage:
+            raise StorageError(damage)
+        try:
+            return LocalDeltaTable(uri, version, self._delta_options)
+        except TableNotFoundError:
+            raise
+        except DeltaError:
+            damage = damaged_commit(Path(uri))
+            if damage:
+                raise StorageError(damage) from None
+            raise
 
     def _call(self, action: str, operation: Any) -> Any:
         """Run an operation on remote storage, turning I/O failures into one clear message."""
