@@ -11,7 +11,8 @@ This script, run by Copier in the project folder after the update:
 2. rewrites the imports of the modules and tests you wrote (`src/`, `tests/`) to the
    runtime's public API (`from polster import not_null, main, Landing, ...`,
    `from polster.orchestration import medallion_asset`);
-3. sorts the rewritten imports with ruff, when the environment has it.
+3. sorts the rewritten imports with ruff, when the environment has it;
+4. deletes the old machinery folders left holding only bytecode caches (`__pycache__`).
 
 Running it twice changes nothing.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -174,6 +176,19 @@ def restore_changed_machinery(root: Path, version: str) -> list[str]:
     return kept
 
 
+def remove_emptied_folders(root: Path) -> None:
+    """Delete the old machinery folders Copier emptied of their files, where only Python's
+    bytecode caches are left: a leftover `src/polster/` would shadow the runtime for ruff
+    (it would sort `polster` as first-party) and for tools that scan `src/`."""
+    for relative in OLD_MACHINERY:
+        folder = root / relative
+        if not folder.is_dir():
+            continue
+        files = [path for path in folder.rglob("*") if path.is_file()]
+        if all("__pycache__" in path.relative_to(folder).parts for path in files):
+            shutil.rmtree(folder)
+
+
 def sort_imports(root: Path, paths: list[Path]) -> None:
     """Let ruff sort the rewritten import blocks (the new ones are third-party)."""
     if not paths:
@@ -190,6 +205,7 @@ def main() -> None:
     # Copier tells a migration which version the project comes from.
     version = os.environ.get("VERSION_FROM", "")
     kept = restore_changed_machinery(root, version) if version else []
+    remove_emptied_folders(root)
     rewritten = []
     for path in user_files(root):
         text = path.read_text(encoding="utf-8")
