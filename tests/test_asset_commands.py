@@ -106,17 +106,18 @@ BAD_ADDITIONS = {
         ["--layer", "bronze", "--name", "x", "--dependencies", "bronze_example"],
         "bronze assets ingest raw data and take no dependencies",
     ),
-    "duplicate dependency": (
+    "bare name of a listed dependency": (
+        # Among a silver asset's dependencies a bare name is the bronze asset of that name.
         ["--layer", "silver", "--name", "x", "--dependencies", "bronze_example,example"],
-        "matches bronze_example and gold_example and silver_example",
+        "bronze_example is listed more than once",
     ),
     "repeated dependency": (
         ["--layer", "silver", "--name", "x", "--dependencies", "bronze_example,bronze_example"],
         "bronze_example is listed more than once",
     ),
-    "ambiguous bare name": (
-        ["--layer", "gold", "--name", "x", "--dependencies", "example"],
-        "'example' matches bronze_example and gold_example and silver_example",
+    "misspelt bare name": (
+        ["--layer", "gold", "--name", "x", "--dependencies", "exampel"],
+        "there is no asset 'exampel' (did you mean ",
     ),
     "silver without dependency": (
         ["--layer", "silver", "--name", "x"],
