@@ -15,10 +15,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from polster.contract.errors import PolsterError
 from polster.core.storage import WRITE_STAGE_HOOKS
-from polster.orchestration.run_summary import RunSummary
+
+if TYPE_CHECKING:  # run_summary imports Dagster, which `--status` must not wait for
+    from polster.orchestration.run_summary import RunSummary
 
 STOPPING = (signal.SIGINT, signal.SIGTERM)
 
