@@ -5,7 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import run
@@ -111,3 +111,42 @@ def test_the_ui_starts_after_a_failed_run_and_says_in_one_line_what_failed(proje
     assert "the run failed: gold_revenue was not published" in warning, warning
     assert "the UI shows it" in warning, warning
     assert "error:" not in errors, errors
+
+
+MONTHLY_FROM_THIS_MONTH = '''
+"""Visits, one month at a time."""
+
+from datetime import date
+
+import polars as pl
+
+PARTITIONS = "monthly"
+PARTITIONS_START = "{start}"
+
+
+def extract(partition: date) -> pl.DataFrame:
+    return pl.DataFrame({{"visits": [1, 2, 3]}})
+'''
+
+
+def test_a_run_skips_an_asset_whose_first_partition_is_not_complete_yet(project):
+    """A monthly asset added this month, from this month: its first partition is complete
+    on the 1st of next month. Until then a run skips it in one line and runs the rest."""
+    this_month = datetime.now(UTC).date().replace(day=1)
+    module = project / "src/core/bronze_visits.py"
+    module.write_text(MONTHLY_FROM_THIS_MONTH.format(start=this_month.isoformat()))
+    (project / "src/orchestration/assets/bronze/run_bronze_visits.py").write_text(
+        "from core import bronze_visits\nfrom polster.orchestration import medallion_asset\n\n"
+        "asset = medallion_asset(bronze_visits.extract)\n"
+    )
+
+    result = run([sys.executable, "run_polster.py"], project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    next_month = (this_month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    assert (
+        f"Skipped bronze_visits: its first partition (monthly from {this_month}) is complete "
+        f"on {next_month}; it runs from then on"
+    ) in result.stdout, result.stdout
+    assert "Invariant" not in result.stdout + result.stderr
+    assert " succeeded in " in result.stdout, result.stdout

@@ -219,7 +219,7 @@ def materialize(
     """
     from polster.core.settings import get_settings
     from polster.orchestration.partitions import partitionings
-    from polster.orchestration.run_plan import plan_runs
+    from polster.orchestration.run_plan import not_due, not_due_line, plan_runs
 
     environment = get_settings().environment
     known = asset_keys(defs)
@@ -231,9 +231,42 @@ def materialize(
         named = ", ".join(name + did_you_mean(nearest_key(name, known)) for name in unknown)
         msg = f"unknown asset {named}: choose from {', '.join(known)}"
         raise PolsterError(msg)
-    runs = plan_runs(known, selected, partitionings(defs), partition, partition_range)
+    partitioned = partitionings(defs)
+    if not (partition or partition_range):  # the newest complete partition: maybe none yet
+        later = not_due(selected or known, partitioned)
+        for key, due in later.items():
+            print(not_due_line(key, partitioned[key], due))
+        waiting = downstream_of(defs, set(later)) - set(later)
+        for key in by_layer(waiting & set(selected or known)):
+            print(f"Skipped {key}: it reads an asset whose first partition is not complete yet")
+        skipped = {*later, *waiting}
+        if skipped:
+            if selected and set(selected) <= skipped:
+                return
+            known = [key for key in known if key not in skipped]
+            selected = [key for key in selected if key not in skipped]
+            if not known:
+                return
+    runs = plan_runs(known, selected, partitioned, partition, partition_range)
     for planned in runs:
         run_planned(defs, instance, planned, executor, environment, verbose)
+
+
+def downstream_of(defs: dg.Definitions, keys: set[str]) -> set[str]:
+    """`keys` and every asset that reads one of them, directly or not."""
+    import dagster as dg
+
+    if not keys:
+        return set()
+    graph = defs.resolve_asset_graph()
+    reached, todo = set(keys), list(keys)
+    while todo:
+        for child in graph.get(dg.AssetKey(todo.pop())).child_keys:
+            name = child.to_user_string()
+            if name not in reached:
+                reached.add(name)
+                todo.append(name)
+    return reached
 
 
 def run_planned(

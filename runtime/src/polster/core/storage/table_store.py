@@ -434,6 +434,15 @@ class TableStore:
             part: mode if part == key or mode in ("overwrite", "partition") else "append"
             for part in parts
         }
+        # Rejected rows of a merged partition replace that partition's rejected rows: a
+        # re-run of a day never appends them again.
+        replaced = {
+            part: partition is not None
+            and write_mode.mode == "merge"
+            and modes[part] == "append"
+            and self._existing(part) is not None
+            for part in parts
+        }
         journal = write_journal(
             self.state_dir / "pending",
             write_id,
@@ -504,6 +513,10 @@ class TableStore:
                 evolution = evolutions[part]
                 if modes[part] == "merge":
                     versions[part] = self._merge(part, file, part_metadata, write_mode, total)
+                elif replaced[part]:  # a merged partition's rejected rows: replaced
+                    versions[part] = self._replace_partition_rows(
+                        part, file, part_metadata, partition
+                    )
                 else:
                     rows = total if part == key else None
                     versions[part] = self._commit(
@@ -541,7 +554,7 @@ class TableStore:
         if mode == "partition":  # the partition is in the log, not in the files
             schema = pl.Schema({**schema, PARTITION_COLUMN: pl.Date})
         for part, evolution in evolutions.items():  # delta-rs wrote them into files of its own
-            if evolution.rewritten or modes[part] == "merge":
+            if evolution.rewritten or modes[part] == "merge" or replaced[part]:
                 self._delete_file(staged[part].uri)
         if mode == "merge":
             merged = pl.scan_delta(self._table(key), storage_options=self._polars_options)
@@ -716,6 +729,17 @@ class TableStore:
             storage_options=self._delta_options,
         )
         return 0 if table is None else table.version() + 1
+
+    def _replace_partition_rows(
+        self, key: str, file: publish.StagedFile, metadata: dict[str, str], partition: date | None
+    ) -> int:
+        """Replace the rows of `partition` (a column here, not a Delta partition) with the
+        staged rows in one commit; returns the version."""
+        table = self._table(key)
+        day = partition.isoformat() if partition else ""
+        predicate = f"`{PARTITION_COLUMN}` = '{day}'"
+        publish.replace_rows(table, self._scan(file.uri), predicate, metadata)
+        return self._table(key).version()
 
     def _merge(
         self,
