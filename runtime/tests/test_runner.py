@@ -150,3 +150,65 @@ def test_a_run_skips_an_asset_whose_first_partition_is_not_complete_yet(project)
     ) in result.stdout, result.stdout
     assert "Invariant" not in result.stdout + result.stderr
     assert " succeeded in " in result.stdout, result.stdout
+
+
+# What each run_polster.py does first: open the project's Dagster instance.
+OPEN_INSTANCE = """
+from polster.orchestration.runner import open_instance, use_project_dagster_home
+
+with open_instance(use_project_dagster_home()) as instance:
+    instance.get_runs(limit=1)
+"""
+
+
+def test_first_runs_at_once_in_a_new_project_create_dagsters_storage_once(project):
+    """Three first runs at once each need Dagster's SQLite tables: one process creates them,
+    the others wait; none dies of SQLAlchemy's `table runs already exists` (four
+    `run_polster.py --status` at once did, in two rounds out of three)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("POLSTER_")}
+    environment.pop("DAGSTER_HOME", None)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_INSTANCE],
+            cwd=project,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for opened in runs:
+        output = opened.communicate()[0]
+        assert opened.returncode == 0, output
+        assert "Traceback" not in output, output
+
+
+# A run record made as run_polster.py makes it, then the process is killed before it starts.
+KILLED_BEFORE_START = """
+import os, signal, socket
+import dagster as dg
+from polster.orchestration.runner import polster_job, use_project_dagster_home
+from polster.orchestration.tags import HOST_TAG, PID_TAG
+
+use_project_dagster_home()
+instance = dg.DagsterInstance.get()
+tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+instance.create_run_for_job(job_def=polster_job(), tags=tags)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_run_killed_before_it_started_is_shown_as_never_started(project):
+    killed = run([sys.executable, "-c", KILLED_BEFORE_START], project)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    status = run([sys.executable, "run_polster.py", "--status"], project)
+
+    assert status.returncode == 0, status.stderr
+    assert "1970" not in status.stdout, status.stdout
+    assert "never started (killed?)" in status.stdout, status.stdout
+    assert "NOT_STARTED" not in status.stdout, status.stdout
+    again = run([sys.executable, "run_polster.py", "--status"], project)  # without Dagster
+    assert "1970" not in again.stdout, again.stdout
+    assert "never started (killed?)" in again.stdout, again.stdout

@@ -65,3 +65,27 @@ def _read(path: Path) -> str:
         return path.read_text().strip() or "unknown"
     except OSError:
         return "unknown"
+
+
+@contextmanager
+def setup_lock(path: Path, what: str, timeout: float) -> Iterator[None]:
+    """Hold the lock of `path` while this process sets up `what` (storage two processes
+    must not create at once); wait at most `timeout` seconds for it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        msg = f"cannot create the folder {path.parent} ({error.strerror}): make it writable"
+        raise PolsterError(msg) from None
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        msg = (
+            f"another process has been setting up {what} for {timeout:.0f} s ({path} is "
+            "locked): let it finish, then try again"
+        )
+        raise LockTimeoutError(msg) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -42,7 +42,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -178,6 +178,27 @@ def use_project_dagster_home() -> Path:
         )
         raise PolsterError(msg) from None
     return home
+
+
+def open_instance(home: Path) -> dg.DagsterInstance:
+    """The project's Dagster instance, its storage created (or migrated) by one process at
+    a time: two first runs at once would both create its SQLite tables."""
+    import dagster as dg
+
+    from polster.core.locks import setup_lock
+
+    with setup_lock(home / ".polster-storage.lock", f"Dagster's storage in {home}", 300):
+        instance = dg.DagsterInstance.get()
+        try:  # each storage creates its tables when first used
+            instance.get_runs(limit=1)
+            instance.event_log_storage.get_event_records(
+                dg.EventRecordsFilter(dg.DagsterEventType.RUN_SUCCESS), limit=1
+            )
+            instance.schedule_storage  # noqa: B018
+        except BaseException:
+            instance.dispose()
+            raise
+    return instance
 
 
 def load_definitions() -> dg.Definitions:
@@ -432,13 +453,19 @@ def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
     """
     import dagster as dg
 
-    unfinished = dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    statuses = [
+        dg.DagsterRunStatus.NOT_STARTED,  # killed between its record and its start
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.STARTING,
+    ]
     marked = []
-    for run in instance.get_runs(filters=unfinished):
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=statuses)):
         pid = run.tags.get(PID_TAG)
         if not pid or run.tags.get(HOST_TAG) != socket.gethostname() or is_alive(int(pid)):
             continue
         reason = f"the process running it (pid {pid}) ended before the run did (killed?)"
+        if run.status == dg.DagsterRunStatus.NOT_STARTED:
+            reason = f"the process that made it (pid {pid}) ended before it started (killed?)"
         instance.report_run_failed(run, message=reason)
         marked.append(f"Run {run.run_id[:8]} marked failed: {reason}")
     return marked
@@ -460,7 +487,7 @@ def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
     import dagster as dg
 
     from polster.orchestration.partitions import partitionings, partitions_definition
-    from polster.orchestration.status import print_asset_lines
+    from polster.orchestration.status import print_asset_lines, run_line
 
     partitioned = partitionings(defs)
     failed = {}
@@ -477,8 +504,7 @@ def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
     print_asset_lines(asset_keys(defs), partitionings=partitioned, failed=failed)
     for run in instance.get_runs(limit=1):
         stats = instance.get_run_stats(run.run_id)
-        when = datetime.fromtimestamp(stats.start_time or 0).strftime("%Y-%m-%d %H:%M:%S")
-        print(f"Last run: {run.run_id[:8]}, started {when}: {run.status.value}")
+        print(run_line(run.run_id, stats.start_time, run.status.value))
 
 
 def start_ui(port: int) -> int:
@@ -514,10 +540,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         home = use_project_dagster_home()
         # --status answers without Dagster when it can: a second instead of several.
         if not (args.status and quick_status(home)):
-            import dagster as dg
-
             defs = load_definitions()
-            with dg.DagsterInstance.get() as instance:
+            with open_instance(home) as instance:
                 for line in fail_abandoned_runs(instance):
                     print(line)
                 if args.status:

@@ -30,7 +30,8 @@ from polster.core.storage import StorageError, TableStore, default_store
 from polster.orchestration.text_table import text_table
 
 HEADERS = ["asset", "last materialized", "rows", "run"]
-UNFINISHED = ("STARTED", "STARTING")  # a dead process may have left them so
+# A dead process may have left them so (NOT_STARTED: killed before its run started).
+UNFINISHED = ("NOT_STARTED", "STARTED", "STARTING")
 
 
 def quick_status(dagster_home: Path) -> bool:
@@ -150,5 +151,12 @@ def last_run_line(runs_db: Path) -> str | None:
     if last is None:
         return ""
     run_id, state, started = last
-    when = datetime.fromtimestamp(started or 0).strftime("%Y-%m-%d %H:%M:%S")
+    return run_line(run_id, started, state)
+
+
+def run_line(run_id: str, started: float | None, state: str) -> str:
+    """'Last run: <id>, started <when>: <state>'; a run that never started says so."""
+    if not started:  # its record was made, then its process was killed
+        return f"Last run: {run_id[:8]}, never started (killed?): {state}"
+    when = datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S")
     return f"Last run: {run_id[:8]}, started {when}: {state}"
