@@ -47,14 +47,21 @@ def table_lock(folder: Path, uri: str, key: str, timeout: float) -> Iterator[Non
     lock = FileLock(path)
     try:
         lock.acquire(timeout=timeout)
+        owner.write_text(f"pid {os.getpid()}, since {datetime.now():%Y-%m-%d %H:%M:%S}")
     except Timeout:
         msg = (
             f"{key} is being written by another process ({_read(owner)}); waited "
             f"{timeout:.0f} s. Let that run finish, or wait longer: POLSTER_LOCK_TIMEOUT=<seconds>"
         )
         raise LockTimeoutError(msg) from None
+    except OSError as error:  # a read-only or full .polster/
+        lock.release()
+        msg = (
+            f"cannot lock {key} in {path.parent} ({error.strerror}): make that folder "
+            "writable (it holds Polster's locks)"
+        )
+        raise PolsterError(msg) from None
     try:
-        owner.write_text(f"pid {os.getpid()}, since {datetime.now():%Y-%m-%d %H:%M:%S}")
         yield
     finally:
         lock.release()

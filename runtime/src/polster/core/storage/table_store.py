@@ -22,6 +22,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from filelock import FileLock, Timeout
 
 from polster.contract.declaration import WriteMode
+from polster.contract.errors import PolsterError
 from polster.contract.layers import REJECTED_SUFFIX, split_key
 from polster.contract.partitions import PARTITION_COLUMN
 from polster.contract.quality import (
@@ -51,6 +52,7 @@ from polster.core.storage.commits import (
     unit_version,
 )
 from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
+from polster.core.storage.disk_errors import disk_problem
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -922,9 +924,19 @@ class TableStore:
             raise
 
     def _call(self, action: str, operation: Any) -> Any:
-        """Run an operation on remote storage, turning I/O failures into one clear message."""
+        """Run an operation on the storage, turning I/O failures into one clear message:
+        on a local disk, a full disk or a read-only folder (see disk_errors)."""
         if self.remote is None:
-            return operation()
+            try:
+                return operation()
+            except PolsterError:
+                raise
+            except Exception as error:  # delta-rs: OSError; Polars: ComputeError
+                problem = disk_problem(error)
+                if problem is None:
+                    raise
+                msg = f"could not {action} in {self.root}: {problem}"
+                raise StorageError(msg) from error
         try:
             return operation()
         except OSError as error:
