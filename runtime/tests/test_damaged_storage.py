@@ -61,3 +61,20 @@ def test_a_deleted_data_file_is_named_not_blamed_on_vacuum(store):
     assert "version 1" in message
     assert "version None" not in message
     assert "polster restore" in message
+
+
+def test_status_names_a_damaged_table_in_one_line_not_never_materialized(store, capsys):
+    """--status said 'never' for a table whose last commit was cut short."""
+    from polster.orchestration.status import print_asset_lines
+
+    commit = two_versions(store)
+    commit.write_text(commit.read_text()[:40])
+
+    print_asset_lines([KEY], store)
+
+    out, err = capsys.readouterr()
+    (line,) = [row for row in out.splitlines() if row.startswith(KEY)]
+    assert "unreadable (see below)" in line, out
+    (warning,) = err.splitlines()
+    assert warning.startswith(f"warning: the Delta log of {store.uri(KEY)} is damaged"), err
+    assert "line 1 is not valid JSON" in warning, err

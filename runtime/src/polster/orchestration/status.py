@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -84,6 +85,10 @@ def print_asset_lines(
             )
     print(f"Environment {store.environment}: tables in {store.root}")
     print(text_table(headers, rows, right={2}))
+    for key in keys:  # a table that cannot be read: why, in one line each
+        problem = unreadable(store, key)
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
 
 
 def partitions_text(
@@ -106,11 +111,20 @@ def partitions_text(
     return text
 
 
+def unreadable(store: TableStore, key: str) -> str | None:
+    """Why the log of `key`'s table cannot be read (damaged, say); None when it can."""
+    try:
+        store.latest_commit(key)
+    except StorageError as error:
+        return str(error)
+    return None
+
+
 def asset_line(store: TableStore, key: str) -> list[str]:
     try:
         commit = store.latest_commit(key)
-    except StorageError:
-        commit = None
+    except StorageError:  # said below the table, in one line
+        return [key, "unreadable (see below)", "-", "-"]
     if commit is None:
         return [key, "never", "-", "-"]
     when = datetime.fromtimestamp(commit.timestamp_ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
