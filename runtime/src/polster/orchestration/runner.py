@@ -422,6 +422,10 @@ def polster_job() -> dg.JobDefinition:
     """A job of every asset, which each process of a multiprocess run loads from here."""
     import dagster as dg
 
+    from polster.orchestration.step_processes import die_with_run
+
+    die_with_run()  # a step process (not the run's): it dies with its run
+
     # Dagster reserves the name of its implicit all-assets job: this one has its own.
     job = dg.define_asset_job("run_polster", selection=dg.AssetSelection.all())
     return dg.Definitions.merge(load_definitions(), dg.Definitions(jobs=[job])).resolve_job_def(
