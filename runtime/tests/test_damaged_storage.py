@@ -78,3 +78,15 @@ def test_status_names_a_damaged_table_in_one_line_not_never_materialized(store, 
     (warning,) = err.splitlines()
     assert warning.startswith(f"warning: the Delta log of {store.uri(KEY)} is damaged"), err
     assert "line 1 is not valid JSON" in warning, err
+
+
+def test_a_missing_rejected_table_points_at_commands_that_exist(store):
+    """`silver_orders__rejected` is written by silver_orders: materializing it means
+    materializing silver_orders (there is no src/core/silver_orders__rejected.py)."""
+    with pytest.raises(StorageError) as missing:
+        store.read("silver_orders__rejected")
+    message = str(missing.value)
+    assert "materialize silver_orders first, which writes it" in message, message
+    assert "--asset silver_orders," in message, message
+    assert "src/core/silver_orders.py" in message, message
+    assert "silver_orders__rejected.py" not in message, message

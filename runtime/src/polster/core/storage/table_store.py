@@ -367,9 +367,11 @@ class TableStore:
         try:
             return self._call(f"read {key}", lambda: self._open(uri, version))
         except TableNotFoundError:
+            base = key.removesuffix(REJECTED_SUFFIX)
+            what = "it first" if base == key else f"{base} first, which writes it"
             msg = (
-                f"{key} has no table at {uri} yet: materialize it first "
-                f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
+                f"{key} has no table at {uri} yet: materialize {what} "
+                f"(python run_polster.py --asset {base}, or python src/core/{base}.py)"
             )
             raise StorageError(msg) from None
         except DeltaError:
