@@ -169,3 +169,21 @@ def test_checks_on_unicode_or_dotted_columns_get_names_dagster_accepts():
         "groe_in_range",
         "etat_accepted_values",
     ]
+
+
+def test_a_check_on_a_missing_column_names_the_module_whose_checks_hold_it(store):
+    from polster.contract.quality import unique
+    from polster.core.storage import Audit, StorageError
+
+    audit = Audit(checks=[not_null("unit_prize"), unique("order_id")])
+
+    with pytest.raises(StorageError) as refused:
+        store.write(
+            "silver_orders", pl.DataFrame({"order_id": [1], "unit_price": [2.0]}), audit=audit
+        )
+
+    message = str(refused.value)
+    assert "the check unit_prize_not_null in CHECKS of src/core/silver_orders.py" in message
+    assert "names column(s) unit_prize, which the rows do not have" in message, message
+    assert "(their columns: order_id, unit_price)" in message, message
+    assert not store.exists("silver_orders")
