@@ -846,16 +846,24 @@ class TableStore:
         if kept_table is None:
             # The very first write died between its commits: its rejected rows belong to
             # no kept rows at all.
-            writes = row_writes(rejected_table, RECENT_COMMITS)
+            writes = row_writes(rejected_table, None)
             if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
                 self.delete(rejected)
                 return f"removed {rejected}: an interrupted first write of {key} left it alone"
             return None
         unit = last_write(kept_table).get("polster_unit")
-        latest = row_writes(rejected_table, RECENT_COMMITS)
-        if unit is None or latest[0].get("polster_unit") == unit:
+        if unit is None or last_write(rejected_table).get("polster_unit") == unit:
             return None
-        match = next((commit for commit in latest if commit.get("polster_unit") == unit), None)
+        # The unit's rejected version: among the recent commits, else in the whole log.
+        match = next(
+            (
+                commit
+                for limit in (RECENT_COMMITS, None)
+                for commit in row_writes(rejected_table, limit)
+                if commit.get("polster_unit") == unit
+            ),
+            None,
+        )
         if match is None:
             return None
         metadata = {
