@@ -43,13 +43,10 @@ from polster.core.sources.files import LandedFile
 from polster.core.storage.commits import (
     RECENT_COMMITS,
     blob_path_of,
-    check_restorable,
     commit_metadata,
     last_write,
     maintenance_metadata,
     row_writes,
-    unit_at,
-    unit_version,
 )
 from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
 from polster.core.storage.disk_errors import disk_problem
@@ -69,6 +66,7 @@ from polster.core.storage.recovery import (
     write_journal,
 )
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
+from polster.core.storage.restore import restore
 from polster.core.storage.schema_evolution import Evolution, evolve
 from polster.core.storage.write_modes import (
     check_merge_batch,
@@ -250,59 +248,9 @@ class TableStore:
             return None
 
     def restore(self, key: str, version: int) -> int:
-        """Make `version` the table's content again, as a new version; returns that version.
-
-        An asset with a `__rejected` table gets back the rejected rows that go with that
-        version too, first, as one unit (the repair on read recognizes it); a version whose
-        rejected rows cannot be found is not restored.
-        """
-        if key.endswith(REJECTED_SUFFIX):
-            msg = (
-                f"{key} holds the rejected rows of {key.removesuffix(REJECTED_SUFFIX)}: restore "
-                f"{key.removesuffix(REJECTED_SUFFIX)} instead, which restores both together"
-            )
-            raise StorageError(msg)
-        with self._locked(key):
-            table = self._table(key)
-            newest = table.version()
-            check_restorable(key, version, newest)
-            rejected, unit = self._existing(rejected_key(key)), None
-            if rejected is not None:
-                unit = unit_at(table, version)
-                match = unit_version(rejected, unit) if unit else None
-                if match is None:
-                    msg = (
-                        f"{key} version {version} has no record of the rejected rows that go "
-                        f"with it ({rejected_key(key)}): restoring it alone would split them; "
-                        f"restore a later version (see polster history {key}); nothing was "
-                        "restored"
-                    )
-                    raise StorageError(msg)
-                if unit_at(rejected, rejected.version()) != unit:
-                    self._restore_version(rejected_key(key), rejected, match, unit)
-            self._restore_version(key, table, version, unit)
-        return newest + 1
-
-    def _restore_version(self, key: str, table: DeltaTable, version: int, unit: str | None) -> None:
-        """Commit `version`'s content as the table's next version, recording the unit."""
-        metadata = {
-            "polster_asset": key,
-            "polster_restored_version": str(version),
-            "polster_env": self.environment,
-            **({"polster_unit": unit} if unit else {}),
-        }
-        commit = CommitProperties(custom_metadata=metadata)
-        try:
-            self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
-        except DeltaError as error:
-            if "missing file" not in str(error).lower():
-                raise
-            msg = (
-                f"{key} version {version} can no longer be restored: polster vacuum deleted "
-                "its files (it was replaced before the retention period); restore a newer "
-                f"version (see polster history {key})"
-            )
-            raise StorageError(msg) from None
+        """Make `version` the table's content again, as a new version; returns that version
+        (with the rejected rows that go with it: see restore.py)."""
+        return restore(self, key, version)
 
     def optimize(self, key: str, zorder: Sequence[str] = ()) -> tuple[int, int, int | None]:
         """Rewrite the table's data files into fewer, larger ones (Z-ordered by `zorder`).
