@@ -212,3 +212,25 @@ def test_a_run_killed_before_it_started_is_shown_as_never_started(project):
     again = run([sys.executable, "run_polster.py", "--status"], project)  # without Dagster
     assert "1970" not in again.stdout, again.stdout
     assert "never started (killed?)" in again.stdout, again.stdout
+
+
+def test_a_lost_connection_says_what_to_check(sample_project):
+    """ADLS gone mid-run ended in `[Errno 111] Connect call failed ...` without a hint: a
+    real refused connection (a closed port), as Dagster records it, gets one."""
+    import asyncio
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        asyncio.run(asyncio.open_connection("127.0.0.1", port))
+    except OSError:
+        error = serializable_error_info_from_exc_info(sys.exc_info())
+
+    cause = runner.root_cause(error)
+
+    assert "Connect call failed" in cause, cause
+    assert "the storage could not be reached" in cause, cause
+    assert "ADLS_FALLBACK_TO_LOCAL=true" in cause, cause

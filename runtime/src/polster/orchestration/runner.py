@@ -444,9 +444,28 @@ def root_cause(error: object) -> str:
     ]
     deliberate = raised_on_purpose(getattr(inner, "cls_name", "") or "")
     where = code_location(frames, project_root(), deliberate)
+    if lost_connection(message):
+        message = f"{message}: {LOST_CONNECTION_HINT}"
     if is_inside(where):
         return f"{message} (at {where}; {REPORT})"
     return f"{message} (at {where})" if where else message
+
+
+# What a connection refused or lost says (asyncio, aiohttp, object_store), and what to do.
+CONNECTION_LOST = re.compile(
+    r"Connect call failed|Connection refused|Connection reset|Errno 111|"
+    r"error sending request|Cannot connect to host",
+    re.IGNORECASE,
+)
+LOST_CONNECTION_HINT = (
+    "the storage could not be reached (connection refused or lost); check the network and "
+    "ADLS_ENDPOINT / ADLS_ACCOUNT_NAME in .env, then run again (set "
+    "ADLS_FALLBACK_TO_LOCAL=true to write locally when ADLS is down)"
+)
+
+
+def lost_connection(message: str) -> bool:
+    return bool(CONNECTION_LOST.search(message))
 
 
 def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
