@@ -72,7 +72,9 @@ def read_only(folder: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
 
 
-def test_restore_vacuum_and_optimize_of_a_read_only_table_are_one_line_each(small_disk, tmp_path):
+def test_restore_vacuum_and_optimize_of_a_read_only_table_are_one_line_each(
+    small_disk, tmp_path, capfd
+):
     store = TableStore(root=f"{small_disk}/data", state_dir=tmp_path / ".polster")
     for rows in ([1], [2], [3]):
         store.write("bronze_orders", pl.DataFrame({"id": rows}))
@@ -88,8 +90,10 @@ def test_restore_vacuum_and_optimize_of_a_read_only_table_are_one_line_each(smal
             assert "\n" not in message
             assert f"could not {action} bronze_orders in {small_disk}/data: " in message
             assert "read-only" in message, message
-        with suppress(PolsterError):  # three one-row files: delta-rs may have nothing to do
-            store.optimize("bronze_orders")
+        with pytest.raises(PolsterError) as refused:  # Z-order rewrites every file
+            store.optimize("bronze_orders", zorder=("id",))
+        assert f"could not optimize bronze_orders in {small_disk}/data: " in str(refused.value)
+        assert "panicked" not in capfd.readouterr().err  # delta-rs's "Already shut down"
         assert store.read("bronze_orders").collect()["id"].to_list() == [3]
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=False)

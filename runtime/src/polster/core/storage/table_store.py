@@ -261,6 +261,7 @@ class TableStore:
         """
         with self._locked(key):
             table = self._table(key)
+            self._check_writable(key, "optimize")  # delta-rs panics in a read-only folder
             before, version = len(table.file_uris()), table.version()
             commit = CommitProperties(
                 custom_metadata=maintenance_metadata(key, "optimize", self.environment)
@@ -903,6 +904,18 @@ class TableStore:
                 f"{self.remote.hint()}"
             )
             raise StorageError(msg) from None
+
+    def _check_writable(self, key: str, action: str) -> None:
+        """A local table's folder takes a new file: else one line (see disk_errors)."""
+        if self.remote is not None:
+            return
+        probe = Path(self.uri(key), ".polster-write-test")
+
+        def write() -> None:
+            probe.touch()
+            probe.unlink()
+
+        self._call(f"{action} {key}", write)
 
     @property
     def _delta_options(self) -> dict[str, str] | None:
