@@ -100,8 +100,15 @@ def project_name_error(project_name: str) -> str:
 
 
 def folder_name(path: object) -> str:
-    """Name of a folder, resolved first so that "." gives the real name."""
-    return Path(str(path)).resolve().name
+    """The default project name: the folder's (resolved first, so that "." gives the real
+    name), made into a name the validator takes: accents dropped, other characters a space
+    ("crash tést (1)" -> "crash test 1"), "project" when nothing is left or it fits no rule."""
+    name = Path(str(path)).resolve().name
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    name = " ".join(re.sub(r"[^A-Za-z0-9_-]+", " ", ascii_name).split())
+    if name and not name[0].isalpha():
+        name = f"project {name}"
+    return name if name and not project_name_error(name) else "project"
 
 
 def control_characters(text: str) -> list[str]:

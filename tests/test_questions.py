@@ -142,3 +142,23 @@ def test_answers_file_records_the_template_and_only_the_questions(render, templa
         "setup_environment",
         "init_git",
     }
+
+
+@pytest.mark.parametrize(
+    ("folder", "default"),
+    [
+        ("crash tést (1)", "crash test 1"),
+        ("orders_pipeline", "orders_pipeline"),
+        ("2024 sales", "project 2024 sales"),
+        ("(1)", "project 1"),
+        ("()", "project"),
+        ("dagster", "project"),
+    ],
+)
+def test_the_default_project_name_from_any_folder_is_valid(tmp_path, folder, default):
+    """`copier copy --defaults` into `crash tést (1)` printed a raw ValueError: the folder's
+    name was the default and the validator refused it."""
+    name = extensions.folder_name(tmp_path / folder)
+
+    assert name == default
+    assert extensions.project_name_error(name) == ""

@@ -61,3 +61,32 @@ def test_a_deleted_data_file_is_named_not_blamed_on_vacuum(store):
     assert "version 1" in message
     assert "version None" not in message
     assert "polster restore" in message
+
+
+def test_status_names_a_damaged_table_in_one_line_not_never_materialized(store, capsys):
+    """--status said 'never' for a table whose last commit was cut short."""
+    from polster.orchestration.status import print_asset_lines
+
+    commit = two_versions(store)
+    commit.write_text(commit.read_text()[:40])
+
+    print_asset_lines([KEY], store)
+
+    out, err = capsys.readouterr()
+    (line,) = [row for row in out.splitlines() if row.startswith(KEY)]
+    assert "unreadable (see below)" in line, out
+    (warning,) = err.splitlines()
+    assert warning.startswith(f"warning: the Delta log of {store.uri(KEY)} is damaged"), err
+    assert "line 1 is not valid JSON" in warning, err
+
+
+def test_a_missing_rejected_table_points_at_commands_that_exist(store):
+    """`silver_orders__rejected` is written by silver_orders: materializing it means
+    materializing silver_orders (there is no src/core/silver_orders__rejected.py)."""
+    with pytest.raises(StorageError) as missing:
+        store.read("silver_orders__rejected")
+    message = str(missing.value)
+    assert "materialize silver_orders first, which writes it" in message, message
+    assert "--asset silver_orders," in message, message
+    assert "src/core/silver_orders.py" in message, message
+    assert "silver_orders__rejected.py" not in message, message

@@ -146,3 +146,44 @@ def test_schema_drift_lists_added_removed_and_retyped_columns():
         "retyped id: Int64 -> String",
     ]
     assert schema_drift(None, after) == []  # a new table has no drift
+
+
+def test_checks_on_unicode_or_dotted_columns_get_names_dagster_accepts():
+    """Without name=, a check is named after its columns; Dagster takes only letters,
+    digits and _, and refused `prix.unité_not_null` (no definitions loaded at all)."""
+    from polster.contract.quality import accepted_values, in_range, not_null, unique
+    from polster.orchestration.checks import check_specs
+
+    checks = [
+        not_null("prix.unité"),
+        unique("commande n°", "pays"),
+        in_range("größe", low=0),
+        accepted_values("état", ["ok"]),
+    ]
+
+    specs = check_specs("silver_orders", checks)
+
+    assert [spec.name for spec in specs] == [
+        "prix_unite_not_null",
+        "commande_n_pays_unique",
+        "groe_in_range",
+        "etat_accepted_values",
+    ]
+
+
+def test_a_check_on_a_missing_column_names_the_module_whose_checks_hold_it(store):
+    from polster.contract.quality import unique
+    from polster.core.storage import Audit, StorageError
+
+    audit = Audit(checks=[not_null("unit_prize"), unique("order_id")])
+
+    with pytest.raises(StorageError) as refused:
+        store.write(
+            "silver_orders", pl.DataFrame({"order_id": [1], "unit_price": [2.0]}), audit=audit
+        )
+
+    message = str(refused.value)
+    assert "the check unit_prize_not_null in CHECKS of src/core/silver_orders.py" in message
+    assert "names column(s) unit_prize, which the rows do not have" in message, message
+    assert "(their columns: order_id, unit_price)" in message, message
+    assert not store.exists("silver_orders")

@@ -5,7 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import run
@@ -111,3 +111,126 @@ def test_the_ui_starts_after_a_failed_run_and_says_in_one_line_what_failed(proje
     assert "the run failed: gold_revenue was not published" in warning, warning
     assert "the UI shows it" in warning, warning
     assert "error:" not in errors, errors
+
+
+MONTHLY_FROM_THIS_MONTH = '''
+"""Visits, one month at a time."""
+
+from datetime import date
+
+import polars as pl
+
+PARTITIONS = "monthly"
+PARTITIONS_START = "{start}"
+
+
+def extract(partition: date) -> pl.DataFrame:
+    return pl.DataFrame({{"visits": [1, 2, 3]}})
+'''
+
+
+def test_a_run_skips_an_asset_whose_first_partition_is_not_complete_yet(project):
+    """A monthly asset added this month, from this month: its first partition is complete
+    on the 1st of next month. Until then a run skips it in one line and runs the rest."""
+    this_month = datetime.now(UTC).date().replace(day=1)
+    module = project / "src/core/bronze_visits.py"
+    module.write_text(MONTHLY_FROM_THIS_MONTH.format(start=this_month.isoformat()))
+    (project / "src/orchestration/assets/bronze/run_bronze_visits.py").write_text(
+        "from core import bronze_visits\nfrom polster.orchestration import medallion_asset\n\n"
+        "asset = medallion_asset(bronze_visits.extract)\n"
+    )
+
+    result = run([sys.executable, "run_polster.py"], project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    next_month = (this_month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    assert (
+        f"Skipped bronze_visits: its first partition (monthly from {this_month}) is complete "
+        f"on {next_month}; it runs from then on"
+    ) in result.stdout, result.stdout
+    assert "Invariant" not in result.stdout + result.stderr
+    assert " succeeded in " in result.stdout, result.stdout
+
+
+# What each run_polster.py does first: open the project's Dagster instance.
+OPEN_INSTANCE = """
+from polster.orchestration.runner import open_instance, use_project_dagster_home
+
+with open_instance(use_project_dagster_home()) as instance:
+    instance.get_runs(limit=1)
+"""
+
+
+def test_first_runs_at_once_in_a_new_project_create_dagsters_storage_once(project):
+    """Three first runs at once each need Dagster's SQLite tables: one process creates them,
+    the others wait; none dies of SQLAlchemy's `table runs already exists` (four
+    `run_polster.py --status` at once did, in two rounds out of three)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("POLSTER_")}
+    environment.pop("DAGSTER_HOME", None)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_INSTANCE],
+            cwd=project,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for opened in runs:
+        output = opened.communicate()[0]
+        assert opened.returncode == 0, output
+        assert "Traceback" not in output, output
+
+
+# A run record made as run_polster.py makes it, then the process is killed before it starts.
+KILLED_BEFORE_START = """
+import os, signal, socket
+import dagster as dg
+from polster.orchestration.runner import polster_job, use_project_dagster_home
+from polster.orchestration.tags import HOST_TAG, PID_TAG
+
+use_project_dagster_home()
+instance = dg.DagsterInstance.get()
+tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+instance.create_run_for_job(job_def=polster_job(), tags=tags)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_run_killed_before_it_started_is_shown_as_never_started(project):
+    killed = run([sys.executable, "-c", KILLED_BEFORE_START], project)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    status = run([sys.executable, "run_polster.py", "--status"], project)
+
+    assert status.returncode == 0, status.stderr
+    assert "1970" not in status.stdout, status.stdout
+    assert "never started (killed?)" in status.stdout, status.stdout
+    assert "NOT_STARTED" not in status.stdout, status.stdout
+    again = run([sys.executable, "run_polster.py", "--status"], project)  # without Dagster
+    assert "1970" not in again.stdout, again.stdout
+    assert "never started (killed?)" in again.stdout, again.stdout
+
+
+def test_a_lost_connection_says_what_to_check(sample_project):
+    """ADLS gone mid-run ended in `[Errno 111] Connect call failed ...` without a hint: a
+    real refused connection (a closed port), as Dagster records it, gets one."""
+    import asyncio
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        asyncio.run(asyncio.open_connection("127.0.0.1", port))
+    except OSError:
+        error = serializable_error_info_from_exc_info(sys.exc_info())
+
+    cause = runner.root_cause(error)
+
+    assert "Connect call failed" in cause, cause
+    assert "the storage could not be reached" in cause, cause
+    assert "ADLS_FALLBACK_TO_LOCAL=true" in cause, cause

@@ -47,6 +47,9 @@ def test_environment_values_are_parsed():
     [
         ({"STORAGE_BACKEND": "s3"}, "STORAGE_BACKEND='s3' is not supported"),
         ({"POLSTER_EXAMPLE_ROWS": "many"}, "POLSTER_EXAMPLE_ROWS='many' is not a whole number"),
+        ({"POLSTER_EXAMPLE_ROWS": "-3"}, "POLSTER_EXAMPLE_ROWS='-3' is not a whole number"),
+        ({"POLSTER_LOCK_TIMEOUT": "9" * 30}, "POLSTER_LOCK_TIMEOUT='9{30}' is not a whole number"),
+        ({"POLSTER_EXAMPLE_ROWS": "²"}, "POLSTER_EXAMPLE_ROWS='²' is not a whole number"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_fix(env, message):

@@ -22,6 +22,8 @@ holds the whole frame in memory.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -78,6 +80,16 @@ class CheckOutcome:
         return f"{self.failing_rows:,} of {self.total_rows:,} rows fail: {self.check.description}"
 
 
+def derived_name(*parts: str) -> str:
+    """A check name from column names, as Dagster accepts them (letters, digits and _):
+    `prix.unité` gives `prix_unite`; accents are dropped, any other character is _."""
+    ascii_parts = (
+        unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode() for part in parts
+    )
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", "_".join(ascii_parts)).strip("_")
+    return re.sub(r"__+", "_", name) or "check"
+
+
 # The vocabulary. Every check takes `name=` (default: derived from its columns, unique
 # per asset) and `blocking=` (default: blocking on silver and gold, a warning on bronze).
 
@@ -86,14 +98,16 @@ def not_null(*columns: str, name: str | None = None, blocking: bool | None = Non
     """Every listed column has a value in every row."""
     failing = pl.any_horizontal(pl.col(column).is_null() for column in columns)
     description = f"{', '.join(columns)} must not be null"
-    return Check(name or f"{'_'.join(columns)}_not_null", description, failing, blocking=blocking)
+    return Check(
+        name or derived_name(*columns, "not_null"), description, failing, blocking=blocking
+    )
 
 
 def unique(*columns: str, name: str | None = None, blocking: bool | None = None) -> Check:
     """No two rows share the same values in the listed columns."""
     failing = pl.struct(columns).is_duplicated()
     description = f"{', '.join(columns)} must be unique"
-    check_name = name or f"{'_'.join(columns)}_unique"
+    check_name = name or derived_name(*columns, "unique")
     return Check(check_name, description, failing, blocking=blocking, key=columns)
 
 
@@ -103,7 +117,9 @@ def accepted_values(
     """The column holds only the listed values (nulls are left to `not_null`)."""
     failing = pl.col(column).is_not_null() & ~pl.col(column).is_in(list(values))
     description = f"{column} must be one of {', '.join(map(str, values))}"
-    return Check(name or f"{column}_accepted_values", description, failing, blocking=blocking)
+    return Check(
+        name or derived_name(column, "accepted_values"), description, failing, blocking=blocking
+    )
 
 
 def in_range(
@@ -125,7 +141,7 @@ def in_range(
         failing = failing | (value > high)
     bounds = f"{'-inf' if low is None else low}..{'inf' if high is None else high}"
     description = f"{column} must be in {bounds}"
-    return Check(name or f"{column}_in_range", description, failing, blocking=blocking)
+    return Check(name or derived_name(column, "in_range"), description, failing, blocking=blocking)
 
 
 def min_rows(count: int, name: str | None = None, blocking: bool | None = None) -> Check:

@@ -47,14 +47,21 @@ def table_lock(folder: Path, uri: str, key: str, timeout: float) -> Iterator[Non
     lock = FileLock(path)
     try:
         lock.acquire(timeout=timeout)
+        owner.write_text(f"pid {os.getpid()}, since {datetime.now():%Y-%m-%d %H:%M:%S}")
     except Timeout:
         msg = (
             f"{key} is being written by another process ({_read(owner)}); waited "
             f"{timeout:.0f} s. Let that run finish, or wait longer: POLSTER_LOCK_TIMEOUT=<seconds>"
         )
         raise LockTimeoutError(msg) from None
+    except OSError as error:  # a read-only or full .polster/
+        lock.release()
+        msg = (
+            f"cannot lock {key} in {path.parent} ({error.strerror}): make that folder "
+            "writable (it holds Polster's locks)"
+        )
+        raise PolsterError(msg) from None
     try:
-        owner.write_text(f"pid {os.getpid()}, since {datetime.now():%Y-%m-%d %H:%M:%S}")
         yield
     finally:
         lock.release()
@@ -65,3 +72,27 @@ def _read(path: Path) -> str:
         return path.read_text().strip() or "unknown"
     except OSError:
         return "unknown"
+
+
+@contextmanager
+def setup_lock(path: Path, what: str, timeout: float) -> Iterator[None]:
+    """Hold the lock of `path` while this process sets up `what` (storage two processes
+    must not create at once); wait at most `timeout` seconds for it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        msg = f"cannot create the folder {path.parent} ({error.strerror}): make it writable"
+        raise PolsterError(msg) from None
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        msg = (
+            f"another process has been setting up {what} for {timeout:.0f} s ({path} is "
+            "locked): let it finish, then try again"
+        )
+        raise LockTimeoutError(msg) from None
+    try:
+        yield
+    finally:
+        lock.release()

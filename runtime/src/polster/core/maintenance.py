@@ -22,6 +22,7 @@ from polster.core.storage import TableStore
 
 SAFE_RETENTION = timedelta(days=7)  # Delta's default deletedFileRetentionDuration
 DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+MAX_RETENTION_HOURS = 2**31 - 1
 UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7}
 INTERVAL = re.compile(r"^\s*interval\s+(\d+)\s+(hour|day|week)s?\s*$", re.IGNORECASE)
 
@@ -36,7 +37,11 @@ def parse_retention(text: str) -> timedelta:
     if match is None:
         msg = f"--retain {text!r}: give a duration in hours, days or weeks, e.g. 168h, 7d or 1w"
         raise MaintenanceError(msg)
-    return timedelta(hours=int(match.group(1)) * UNIT_HOURS[match.group(2)])
+    hours = int(match.group(1)) * UNIT_HOURS[match.group(2)]
+    if hours > MAX_RETENTION_HOURS:  # delta-rs counts the hours in a 32-bit number
+        msg = f"--retain {text!r} is too long: at most {MAX_RETENTION_HOURS // 24 // 365:,} years"
+        raise MaintenanceError(msg)
+    return timedelta(hours=hours)
 
 
 def describe(duration: timedelta) -> str:

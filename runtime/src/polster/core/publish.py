@@ -191,3 +191,17 @@ def append_with_columns(table: DeltaTable, file: pl.LazyFrame, metadata: Mapping
         schema_mode="merge",
         commit_properties=CommitProperties(custom_metadata=dict(metadata)),
     )
+
+
+def replace_rows(
+    table: DeltaTable, file: pl.LazyFrame, predicate: str, metadata: Mapping[str, str]
+) -> None:
+    """Replace the rows of `table` that match `predicate` with those of a staged `file`, in
+    one commit (delta-rs writes the rows into a file of its own; the batch is read whole)."""
+    write_deltalake(
+        table,
+        file.collect(),
+        mode="overwrite",
+        predicate=predicate,
+        commit_properties=CommitProperties(custom_metadata=dict(metadata)),
+    )

@@ -317,10 +317,16 @@ def _parse_int(env: Mapping[str, str], name: str, default: int) -> int:
     value = env.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit():
-        msg = f"{name}={value!r} is not a whole number: set it to a number such as {default}"
+    if not value.isascii() or not value.isdigit() or int(value) > LARGEST_SETTING:
+        msg = (
+            f"{name}={value!r} is not a whole number from 0 to {LARGEST_SETTING:,}: set it "
+            f"to a number such as {default}"
+        )
         raise SettingsError(msg)
     return int(value)
+
+
+LARGEST_SETTING = 2**31 - 1  # what the libraries given a count or a timeout all take
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from polster.contract.partitions import (
     PartitionError,
     Partitioning,
     last_complete,
+    next_window,
     parse_key,
     parse_range,
 )
@@ -110,3 +111,24 @@ def plan_runs(
         if plain:
             runs.append(PlannedRun(plain, []))
     return runs
+
+
+def not_due(
+    targets: list[str], partitionings: dict[str, Partitioning], today: date | None = None
+) -> dict[str, date]:
+    """The partitioned targets whose first partition has not ended yet (a monthly asset
+    added this month), each with the day it is due: a run without a partition skips them."""
+    today = today or datetime.now(UTC).date()
+    due = {}
+    for key in targets:
+        kind = partitionings.get(key)
+        if kind is not None and last_complete(kind.cadence, today) < kind.start:
+            due[key] = next_window(kind.cadence, kind.start)
+    return due
+
+
+def not_due_line(key: str, kind: Partitioning, due: date) -> str:
+    return (
+        f"Skipped {key}: its first partition ({kind.describe()}) is complete on "
+        f"{due.isoformat()}; it runs from then on"
+    )

@@ -42,7 +42,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,6 +180,27 @@ def use_project_dagster_home() -> Path:
     return home
 
 
+def open_instance(home: Path) -> dg.DagsterInstance:
+    """The project's Dagster instance, its storage created (or migrated) by one process at
+    a time: two first runs at once would both create its SQLite tables."""
+    import dagster as dg
+
+    from polster.core.locks import setup_lock
+
+    with setup_lock(home / ".polster-storage.lock", f"Dagster's storage in {home}", 300):
+        instance = dg.DagsterInstance.get()
+        try:  # each storage creates its tables when first used
+            instance.get_runs(limit=1)
+            instance.event_log_storage.get_event_records(
+                dg.EventRecordsFilter(dg.DagsterEventType.RUN_SUCCESS), limit=1
+            )
+            instance.schedule_storage  # noqa: B018
+        except BaseException:
+            instance.dispose()
+            raise
+    return instance
+
+
 def load_definitions() -> dg.Definitions:
     """The project's definitions; whatever stops them from loading becomes one line."""
     try:
@@ -219,7 +240,7 @@ def materialize(
     """
     from polster.core.settings import get_settings
     from polster.orchestration.partitions import partitionings
-    from polster.orchestration.run_plan import plan_runs
+    from polster.orchestration.run_plan import not_due, not_due_line, plan_runs
 
     environment = get_settings().environment
     known = asset_keys(defs)
@@ -231,9 +252,42 @@ def materialize(
         named = ", ".join(name + did_you_mean(nearest_key(name, known)) for name in unknown)
         msg = f"unknown asset {named}: choose from {', '.join(known)}"
         raise PolsterError(msg)
-    runs = plan_runs(known, selected, partitionings(defs), partition, partition_range)
+    partitioned = partitionings(defs)
+    if not (partition or partition_range):  # the newest complete partition: maybe none yet
+        later = not_due(selected or known, partitioned)
+        for key, due in later.items():
+            print(not_due_line(key, partitioned[key], due))
+        waiting = downstream_of(defs, set(later)) - set(later)
+        for key in by_layer(waiting & set(selected or known)):
+            print(f"Skipped {key}: it reads an asset whose first partition is not complete yet")
+        skipped = {*later, *waiting}
+        if skipped:
+            if selected and set(selected) <= skipped:
+                return
+            known = [key for key in known if key not in skipped]
+            selected = [key for key in selected if key not in skipped]
+            if not known:
+                return
+    runs = plan_runs(known, selected, partitioned, partition, partition_range)
     for planned in runs:
         run_planned(defs, instance, planned, executor, environment, verbose)
+
+
+def downstream_of(defs: dg.Definitions, keys: set[str]) -> set[str]:
+    """`keys` and every asset that reads one of them, directly or not."""
+    import dagster as dg
+
+    if not keys:
+        return set()
+    graph = defs.resolve_asset_graph()
+    reached, todo = set(keys), list(keys)
+    while todo:
+        for child in graph.get(dg.AssetKey(todo.pop())).child_keys:
+            name = child.to_user_string()
+            if name not in reached:
+                reached.add(name)
+                todo.append(name)
+    return reached
 
 
 def run_planned(
@@ -368,6 +422,10 @@ def polster_job() -> dg.JobDefinition:
     """A job of every asset, which each process of a multiprocess run loads from here."""
     import dagster as dg
 
+    from polster.orchestration.step_processes import die_with_run
+
+    die_with_run()  # a step process (not the run's): it dies with its run
+
     # Dagster reserves the name of its implicit all-assets job: this one has its own.
     job = dg.define_asset_job("run_polster", selection=dg.AssetSelection.all())
     return dg.Definitions.merge(load_definitions(), dg.Definitions(jobs=[job])).resolve_job_def(
@@ -386,9 +444,28 @@ def root_cause(error: object) -> str:
     ]
     deliberate = raised_on_purpose(getattr(inner, "cls_name", "") or "")
     where = code_location(frames, project_root(), deliberate)
+    if lost_connection(message):
+        message = f"{message}: {LOST_CONNECTION_HINT}"
     if is_inside(where):
         return f"{message} (at {where}; {REPORT})"
     return f"{message} (at {where})" if where else message
+
+
+# What a connection refused or lost says (asyncio, aiohttp, object_store), and what to do.
+CONNECTION_LOST = re.compile(
+    r"Connect call failed|Connection refused|Connection reset|Errno 111|"
+    r"error sending request|Cannot connect to host",
+    re.IGNORECASE,
+)
+LOST_CONNECTION_HINT = (
+    "the storage could not be reached (connection refused or lost); check the network and "
+    "ADLS_ENDPOINT / ADLS_ACCOUNT_NAME in .env, then run again (set "
+    "ADLS_FALLBACK_TO_LOCAL=true to write locally when ADLS is down)"
+)
+
+
+def lost_connection(message: str) -> bool:
+    return bool(CONNECTION_LOST.search(message))
 
 
 def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
@@ -399,13 +476,19 @@ def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
     """
     import dagster as dg
 
-    unfinished = dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    statuses = [
+        dg.DagsterRunStatus.NOT_STARTED,  # killed between its record and its start
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.STARTING,
+    ]
     marked = []
-    for run in instance.get_runs(filters=unfinished):
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=statuses)):
         pid = run.tags.get(PID_TAG)
         if not pid or run.tags.get(HOST_TAG) != socket.gethostname() or is_alive(int(pid)):
             continue
         reason = f"the process running it (pid {pid}) ended before the run did (killed?)"
+        if run.status == dg.DagsterRunStatus.NOT_STARTED:
+            reason = f"the process that made it (pid {pid}) ended before it started (killed?)"
         instance.report_run_failed(run, message=reason)
         marked.append(f"Run {run.run_id[:8]} marked failed: {reason}")
     return marked
@@ -427,7 +510,7 @@ def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
     import dagster as dg
 
     from polster.orchestration.partitions import partitionings, partitions_definition
-    from polster.orchestration.status import print_asset_lines
+    from polster.orchestration.status import print_asset_lines, run_line
 
     partitioned = partitionings(defs)
     failed = {}
@@ -444,8 +527,7 @@ def print_status(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
     print_asset_lines(asset_keys(defs), partitionings=partitioned, failed=failed)
     for run in instance.get_runs(limit=1):
         stats = instance.get_run_stats(run.run_id)
-        when = datetime.fromtimestamp(stats.start_time or 0).strftime("%Y-%m-%d %H:%M:%S")
-        print(f"Last run: {run.run_id[:8]}, started {when}: {run.status.value}")
+        print(run_line(run.run_id, stats.start_time, run.status.value))
 
 
 def start_ui(port: int) -> int:
@@ -481,10 +563,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         home = use_project_dagster_home()
         # --status answers without Dagster when it can: a second instead of several.
         if not (args.status and quick_status(home)):
-            import dagster as dg
-
             defs = load_definitions()
-            with dg.DagsterInstance.get() as instance:
+            with open_instance(home) as instance:
                 for line in fail_abandoned_runs(instance):
                     print(line)
                 if args.status:

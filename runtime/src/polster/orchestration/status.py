@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,7 +31,8 @@ from polster.core.storage import StorageError, TableStore, default_store
 from polster.orchestration.text_table import text_table
 
 HEADERS = ["asset", "last materialized", "rows", "run"]
-UNFINISHED = ("STARTED", "STARTING")  # a dead process may have left them so
+# A dead process may have left them so (NOT_STARTED: killed before its run started).
+UNFINISHED = ("NOT_STARTED", "STARTED", "STARTING")
 
 
 def quick_status(dagster_home: Path) -> bool:
@@ -83,6 +85,10 @@ def print_asset_lines(
             )
     print(f"Environment {store.environment}: tables in {store.root}")
     print(text_table(headers, rows, right={2}))
+    for key in keys:  # a table that cannot be read: why, in one line each
+        problem = unreadable(store, key)
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
 
 
 def partitions_text(
@@ -105,11 +111,20 @@ def partitions_text(
     return text
 
 
+def unreadable(store: TableStore, key: str) -> str | None:
+    """Why the log of `key`'s table cannot be read (damaged, say); None when it can."""
+    try:
+        store.latest_commit(key)
+    except StorageError as error:
+        return str(error)
+    return None
+
+
 def asset_line(store: TableStore, key: str) -> list[str]:
     try:
         commit = store.latest_commit(key)
-    except StorageError:
-        commit = None
+    except StorageError:  # said below the table, in one line
+        return [key, "unreadable (see below)", "-", "-"]
     if commit is None:
         return [key, "never", "-", "-"]
     when = datetime.fromtimestamp(commit.timestamp_ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
@@ -150,5 +165,12 @@ def last_run_line(runs_db: Path) -> str | None:
     if last is None:
         return ""
     run_id, state, started = last
-    when = datetime.fromtimestamp(started or 0).strftime("%Y-%m-%d %H:%M:%S")
+    return run_line(run_id, started, state)
+
+
+def run_line(run_id: str, started: float | None, state: str) -> str:
+    """'Last run: <id>, started <when>: <state>'; a run that never started says so."""
+    if not started:  # its record was made, then its process was killed
+        return f"Last run: {run_id[:8]}, never started (killed?): {state}"
+    when = datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S")
     return f"Last run: {run_id[:8]}, started {when}: {state}"

@@ -25,6 +25,21 @@ from polster.tooling import assets, lineage, prompts, source_templates, update
 from polster.tooling.project import Project, load_project
 from polster.tooling.validate import find_problems
 
+LARGEST = 2**31 - 1  # what delta-rs and Polars take as a count or a version
+
+
+def count(text: str) -> int:
+    """A version or a number of rows: a whole number from 0 (argparse's usage error else,
+    in one line; a negative or huge one reached delta-rs as an OverflowError)."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= LARGEST:
+        msg = f"{text!r} is not a whole number from 0 to {LARGEST:,}"
+        raise argparse.ArgumentTypeError(msg)
+    return number
+
 
 def add_asset(args: argparse.Namespace) -> int:
     project = load_project(project_root())
@@ -440,13 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     history_parser = commands.add_parser("history", help="list the versions of an asset's table")
     history_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
-    history_parser.add_argument("--limit", type=int, default=20, help="newest N (default 20)")
+    history_parser.add_argument("--limit", type=count, default=20, help="newest N (default 20)")
     history_parser.set_defaults(handler=history)
 
     show_parser = commands.add_parser("show", help="print the first rows of an asset's table")
     show_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
-    show_parser.add_argument("--version", type=int, help="an older version (see history)")
-    show_parser.add_argument("--limit", type=int, default=10, help="rows to show (default 10)")
+    show_parser.add_argument("--version", type=count, help="an older version (see history)")
+    show_parser.add_argument("--limit", type=count, default=10, help="rows to show (default 10)")
     show_parser.set_defaults(handler=show)
 
     ingested_parser = commands.add_parser("ingested", help="list the files a bronze table holds")
@@ -455,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     restore_parser = commands.add_parser("restore", help="restore an older version of a table")
     restore_parser.add_argument("asset", help="asset key or name (or <key>__rejected)")
-    restore_parser.add_argument("--version", type=int, required=True, help="version to restore")
+    restore_parser.add_argument("--version", type=count, required=True, help="version to restore")
     restore_parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore_parser.set_defaults(handler=restore)
 

@@ -11,7 +11,9 @@ pipeline, recovery, history and maintenance), `outcomes` (what a write produces 
 it is refused), `write_modes` (merge keys, delete flags, partitions), `commits` (what the
 Delta log records), `schema_evolution` (how a write may change the table's columns),
 `recovery` (the journal of writes in progress, and which files a killed one left),
-`damage` (what is wrong with a local table delta-rs cannot read), `remote` (ADLS
+`damage` (what is wrong with a local table delta-rs cannot read), `disk_errors` (a full
+disk or a read-only folder in one line), `restore` (an older version made current again,
+with its rejected rows), `remote` (ADLS
 access), `construction` (the store settings describe, and `scan_table`/`read_table`, the
 tables read through it).
 """

@@ -25,8 +25,11 @@ def row_writes(table: DeltaTable, limit: int | None) -> list[dict[str, Any]]:
 
 
 def last_write(table: DeltaTable) -> dict[str, Any]:
-    """The newest commit that wrote rows (the latest one if maintenance hid them all)."""
-    return next(iter(row_writes(table, RECENT_COMMITS)), None) or table.history(1)[0]
+    """The newest commit that wrote rows (the latest one when there is none): among the
+    recent commits, else in the whole log (more than RECENT_COMMITS optimize or vacuum
+    commits since)."""
+    writes = row_writes(table, RECENT_COMMITS) or row_writes(table, None)
+    return next(iter(writes), None) or table.history(1)[0]
 
 
 def unit_at(table: DeltaTable, version: int) -> str | None:

@@ -44,6 +44,8 @@ class Audit:
         """The outcome of every check on `rows`, and why they may not be published
         (`row_count`: the rows of the result written, which the empty-result rule counts)."""
         layer = layer_of(key) or "bronze"
+        if self.checks:
+            check_columns(key, rows.collect_schema().names(), self.checks)
         outcomes = evaluate(rows, self.checks)
         refusals = [
             f"blocking check {outcome.check.name} failed: {outcome.summary}"
@@ -56,6 +58,25 @@ class Audit:
                 f"src/core/{key}.py)"
             )
         return outcomes, refusals
+
+
+def check_columns(key: str, columns: Sequence[str], checks: Sequence[Check]) -> None:
+    """Every column a check names is in the rows: else one line naming the check, its
+    module's CHECKS and the columns there are; nothing is written."""
+    for check in checks:
+        named = [
+            *check.key,
+            *(check.failing.meta.root_names() if check.failing is not None else []),
+        ]
+        missing = [column for column in dict.fromkeys(named) if column not in columns]
+        if missing:
+            msg = (
+                f"{key} was not published: the check {check.name} in CHECKS of "
+                f"src/core/{key.removesuffix('__rejected')}.py names column(s) "
+                f"{', '.join(missing)}, which the rows do not have (their columns: "
+                f"{', '.join(columns)}); fix the check or the function; nothing was written"
+            )
+            raise StorageError(msg)
 
 
 class AuditError(StorageError):

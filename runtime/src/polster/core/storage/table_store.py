@@ -22,6 +22,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from filelock import FileLock, Timeout
 
 from polster.contract.declaration import WriteMode
+from polster.contract.errors import PolsterError
 from polster.contract.layers import REJECTED_SUFFIX, split_key
 from polster.contract.partitions import PARTITION_COLUMN
 from polster.contract.quality import (
@@ -42,15 +43,13 @@ from polster.core.sources.files import LandedFile
 from polster.core.storage.commits import (
     RECENT_COMMITS,
     blob_path_of,
-    check_restorable,
     commit_metadata,
     last_write,
     maintenance_metadata,
     row_writes,
-    unit_at,
-    unit_version,
 )
 from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
+from polster.core.storage.disk_errors import disk_problem
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -67,6 +66,7 @@ from polster.core.storage.recovery import (
     write_journal,
 )
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
+from polster.core.storage.restore import restore
 from polster.core.storage.schema_evolution import Evolution, evolve
 from polster.core.storage.write_modes import (
     check_merge_batch,
@@ -248,59 +248,9 @@ class TableStore:
             return None
 
     def restore(self, key: str, version: int) -> int:
-        """Make `version` the table's content again, as a new version; returns that version.
-
-        An asset with a `__rejected` table gets back the rejected rows that go with that
-        version too, first, as one unit (the repair on read recognizes it); a version whose
-        rejected rows cannot be found is not restored.
-        """
-        if key.endswith(REJECTED_SUFFIX):
-            msg = (
-                f"{key} holds the rejected rows of {key.removesuffix(REJECTED_SUFFIX)}: restore "
-                f"{key.removesuffix(REJECTED_SUFFIX)} instead, which restores both together"
-            )
-            raise StorageError(msg)
-        with self._locked(key):
-            table = self._table(key)
-            newest = table.version()
-            check_restorable(key, version, newest)
-            rejected, unit = self._existing(rejected_key(key)), None
-            if rejected is not None:
-                unit = unit_at(table, version)
-                match = unit_version(rejected, unit) if unit else None
-                if match is None:
-                    msg = (
-                        f"{key} version {version} has no record of the rejected rows that go "
-                        f"with it ({rejected_key(key)}): restoring it alone would split them; "
-                        f"restore a later version (see polster history {key}); nothing was "
-                        "restored"
-                    )
-                    raise StorageError(msg)
-                if unit_at(rejected, rejected.version()) != unit:
-                    self._restore_version(rejected_key(key), rejected, match, unit)
-            self._restore_version(key, table, version, unit)
-        return newest + 1
-
-    def _restore_version(self, key: str, table: DeltaTable, version: int, unit: str | None) -> None:
-        """Commit `version`'s content as the table's next version, recording the unit."""
-        metadata = {
-            "polster_asset": key,
-            "polster_restored_version": str(version),
-            "polster_env": self.environment,
-            **({"polster_unit": unit} if unit else {}),
-        }
-        commit = CommitProperties(custom_metadata=metadata)
-        try:
-            self._call(f"restore {key}", lambda: table.restore(version, commit_properties=commit))
-        except DeltaError as error:
-            if "missing file" not in str(error).lower():
-                raise
-            msg = (
-                f"{key} version {version} can no longer be restored: polster vacuum deleted "
-                "its files (it was replaced before the retention period); restore a newer "
-                f"version (see polster history {key})"
-            )
-            raise StorageError(msg) from None
+        """Make `version` the table's content again, as a new version; returns that version
+        (with the rejected rows that go with it: see restore.py)."""
+        return restore(self, key, version)
 
     def optimize(self, key: str, zorder: Sequence[str] = ()) -> tuple[int, int, int | None]:
         """Rewrite the table's data files into fewer, larger ones (Z-ordered by `zorder`).
@@ -311,6 +261,7 @@ class TableStore:
         """
         with self._locked(key):
             table = self._table(key)
+            self._check_writable(key, "optimize")  # delta-rs panics in a read-only folder
             before, version = len(table.file_uris()), table.version()
             commit = CommitProperties(
                 custom_metadata=maintenance_metadata(key, "optimize", self.environment)
@@ -365,9 +316,11 @@ class TableStore:
         try:
             return self._call(f"read {key}", lambda: self._open(uri, version))
         except TableNotFoundError:
+            base = key.removesuffix(REJECTED_SUFFIX)
+            what = "it first" if base == key else f"{base} first, which writes it"
             msg = (
-                f"{key} has no table at {uri} yet: materialize it first "
-                f"(python run_polster.py --asset {key}, or python src/core/{key}.py)"
+                f"{key} has no table at {uri} yet: materialize {what} "
+                f"(python run_polster.py --asset {base}, or python src/core/{base}.py)"
             )
             raise StorageError(msg) from None
         except DeltaError:
@@ -432,6 +385,15 @@ class TableStore:
         # Quarantined rows of an append or a merge are appended.
         modes = {
             part: mode if part == key or mode in ("overwrite", "partition") else "append"
+            for part in parts
+        }
+        # Rejected rows of a merged partition replace that partition's rejected rows: a
+        # re-run of a day never appends them again.
+        replaced = {
+            part: partition is not None
+            and write_mode.mode == "merge"
+            and modes[part] == "append"
+            and self._existing(part) is not None
             for part in parts
         }
         journal = write_journal(
@@ -504,6 +466,10 @@ class TableStore:
                 evolution = evolutions[part]
                 if modes[part] == "merge":
                     versions[part] = self._merge(part, file, part_metadata, write_mode, total)
+                elif replaced[part]:  # a merged partition's rejected rows: replaced
+                    versions[part] = self._replace_partition_rows(
+                        part, file, part_metadata, partition
+                    )
                 else:
                     rows = total if part == key else None
                     versions[part] = self._commit(
@@ -541,7 +507,7 @@ class TableStore:
         if mode == "partition":  # the partition is in the log, not in the files
             schema = pl.Schema({**schema, PARTITION_COLUMN: pl.Date})
         for part, evolution in evolutions.items():  # delta-rs wrote them into files of its own
-            if evolution.rewritten or modes[part] == "merge":
+            if evolution.rewritten or modes[part] == "merge" or replaced[part]:
                 self._delete_file(staged[part].uri)
         if mode == "merge":
             merged = pl.scan_delta(self._table(key), storage_options=self._polars_options)
@@ -717,6 +683,17 @@ class TableStore:
         )
         return 0 if table is None else table.version() + 1
 
+    def _replace_partition_rows(
+        self, key: str, file: publish.StagedFile, metadata: dict[str, str], partition: date | None
+    ) -> int:
+        """Replace the rows of `partition` (a column here, not a Delta partition) with the
+        staged rows in one commit; returns the version."""
+        table = self._table(key)
+        day = partition.isoformat() if partition else ""
+        predicate = f"`{PARTITION_COLUMN}` = '{day}'"
+        publish.replace_rows(table, self._scan(file.uri), predicate, metadata)
+        return self._table(key).version()
+
     def _merge(
         self,
         key: str,
@@ -818,16 +795,24 @@ class TableStore:
         if kept_table is None:
             # The very first write died between its commits: its rejected rows belong to
             # no kept rows at all.
-            writes = row_writes(rejected_table, RECENT_COMMITS)
+            writes = row_writes(rejected_table, None)
             if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
                 self.delete(rejected)
                 return f"removed {rejected}: an interrupted first write of {key} left it alone"
             return None
         unit = last_write(kept_table).get("polster_unit")
-        latest = row_writes(rejected_table, RECENT_COMMITS)
-        if unit is None or latest[0].get("polster_unit") == unit:
+        if unit is None or last_write(rejected_table).get("polster_unit") == unit:
             return None
-        match = next((commit for commit in latest if commit.get("polster_unit") == unit), None)
+        # The unit's rejected version: among the recent commits, else in the whole log.
+        match = next(
+            (
+                commit
+                for limit in (RECENT_COMMITS, None)
+                for commit in row_writes(rejected_table, limit)
+                if commit.get("polster_unit") == unit
+            ),
+            None,
+        )
         if match is None:
             return None
         metadata = {
@@ -898,9 +883,19 @@ class TableStore:
             raise
 
     def _call(self, action: str, operation: Any) -> Any:
-        """Run an operation on remote storage, turning I/O failures into one clear message."""
+        """Run an operation on the storage, turning I/O failures into one clear message:
+        on a local disk, a full disk or a read-only folder (see disk_errors)."""
         if self.remote is None:
-            return operation()
+            try:
+                return operation()
+            except PolsterError:
+                raise
+            except Exception as error:  # delta-rs: OSError; Polars: ComputeError
+                problem = disk_problem(error)
+                if problem is None:
+                    raise
+                msg = f"could not {action} in {self.root}: {problem}"
+                raise StorageError(msg) from error
         try:
             return operation()
         except OSError as error:
@@ -909,6 +904,18 @@ class TableStore:
                 f"{self.remote.hint()}"
             )
             raise StorageError(msg) from None
+
+    def _check_writable(self, key: str, action: str) -> None:
+        """A local table's folder takes a new file: else one line (see disk_errors)."""
+        if self.remote is not None:
+            return
+        probe = Path(self.uri(key), ".polster-write-test")
+
+        def write() -> None:
+            probe.touch()
+            probe.unlink()
+
+        self._call(f"{action} {key}", write)
 
     @property
     def _delta_options(self) -> dict[str, str] | None:
