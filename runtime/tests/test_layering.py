@@ -65,7 +65,8 @@ LAZY_FACADES = {"polster", "polster.orchestration"}
 
 
 def import_graph() -> dict[str, set[str]]:
-    """Each runtime module with the runtime modules it imports, function-local ones too."""
+    """Each runtime module with the runtime modules it imports at run time, function-local
+    ones too (a type annotation's import under `if TYPE_CHECKING:` is not one)."""
     modules = {
         module_name(path): path
         for path in PACKAGE.rglob("*.py")
@@ -74,7 +75,7 @@ def import_graph() -> dict[str, set[str]]:
     graph = {}
     for name, path in modules.items():
         imported = set()
-        for module in imported_modules(path):
+        for module in imported_modules(path, type_checking=False):
             # `from polster.core import storage` names a module too.
             imported |= {candidate for candidate in modules if candidate == module}
         graph[name] = imported - {name}

@@ -66,11 +66,15 @@ def assert_assets_grouped_by_layer() -> None:
             assert group == layer, f"{key.to_user_string()} is in group {group}, not {layer}"
 
 
-def imported_modules(path: Path) -> dict[str, int]:
-    """Every module a file imports (absolute imports), with the line of its first import."""
+def imported_modules(path: Path, type_checking: bool = True) -> dict[str, int]:
+    """Every module a file imports (absolute imports), with the line of its first import;
+    without those under `if TYPE_CHECKING:` (never imported at run time) unless asked."""
     found: dict[str, int] = {}
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    skipped = set() if type_checking else type_checking_imports(tree)
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -80,6 +84,16 @@ def imported_modules(path: Path) -> dict[str, int]:
         for name in names:
             found.setdefault(name, node.lineno)
     return found
+
+
+def type_checking_imports(tree: ast.AST) -> set[int]:
+    """The ids of the nodes inside `if TYPE_CHECKING:` blocks of `tree`."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        test = getattr(node, "test", None)
+        if isinstance(node, ast.If) and ast.unparse(test).endswith("TYPE_CHECKING"):
+            inside |= {id(child) for block in node.body for child in ast.walk(block)}
+    return inside
 
 
 def is_within(module: str, packages: Collection[str]) -> bool:
