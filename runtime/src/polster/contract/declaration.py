@@ -13,13 +13,15 @@ new key are inserted, rows with a known key replace it; with `MERGE_DELETE`, the
 boolean column of the incoming rows, a row whose flag is true deletes its key instead, and
 the flag itself is not stored). `PARTITIONS` and `PARTITIONS_START` make it a partitioned
 asset (polster.contract.partitions): each run writes one partition, and its compute function may
-take that partition as the keyword parameter `partition`. Declared once, read everywhere.
+take that partition as the keyword parameter `partition`. `COLUMNS` describes its columns
+(column -> one sentence), for the catalog `polster docs` writes. Declared once, read
+everywhere.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -170,6 +172,35 @@ def declared_write_mode(module: ModuleType, key: str) -> WriteMode:
 def write_mode_of(compute: Callable[..., object]) -> WriteMode:
     """The write mode the compute function's module declares (WRITE_MODE, MERGE_KEY, ...)."""
     return declared_write_mode(inspect.getmodule(compute), asset_key_of(compute))
+
+
+def declared_columns(module: ModuleType, key: str) -> dict[str, str]:
+    """The column descriptions the core module of `key` declares next to its logic
+    (`COLUMNS = {"revenue": "Sum of completed orders' amounts"}`), checked; {} without any."""
+    columns = getattr(module, "COLUMNS", None)
+    if columns is None:
+        return {}
+    if not isinstance(columns, dict) or not all(
+        isinstance(name, str) and isinstance(text, str) for name, text in columns.items()
+    ):
+        msg = (
+            f"COLUMNS in src/core/{key}.py must map column names to descriptions, "
+            'e.g. COLUMNS = {"revenue": "Revenue of the completed orders"}'
+        )
+        raise DeclarationError(msg)
+    return {name: " ".join(text.split()) for name, text in columns.items()}
+
+
+def undescribed_columns(
+    key: str, described: Mapping[str, str], columns: Sequence[str]
+) -> list[str]:
+    """A warning line for each column COLUMNS describes that the table does not have."""
+    return [
+        f"COLUMNS in src/core/{key}.py describes {name}, which {key} has no column of "
+        f"(its columns: {', '.join(columns)}): rename or drop it"
+        for name in described
+        if name not in columns
+    ]
 
 
 def schema_of(compute: Callable[..., object]) -> dict[str, Any] | None:

@@ -320,6 +320,23 @@ def vacuum(args: argparse.Namespace) -> int:
     return 0
 
 
+def docs(args: argparse.Namespace) -> int:
+    from polster.core.paths import resolve
+    from polster.tooling import catalog
+
+    output = resolve(args.output or catalog.DEFAULT_OUTPUT)
+    index, built = catalog.build(project_root(), output, args.profile_rows)
+    print(f"Wrote the catalog of {len(built.assets)} asset(s): open {index.as_uri()}")
+    for asset in built.assets.values():
+        for note in (*([asset.unreadable] if asset.unreadable else []), *asset.notes):
+            print(f"  {asset.key}: {note}")
+    if args.serve:
+        from polster.tooling.catalog.site import serve
+
+        serve(output, args.port)
+    return 0
+
+
 def update_project(args: argparse.Namespace) -> int:
     print(
         "Updating this project from its Polster template: Copier renders the version you have "
@@ -495,6 +512,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     vacuum_parser.add_argument("--dry-run", action="store_true", help="list, delete nothing")
     vacuum_parser.set_defaults(handler=vacuum)
+
+    docs_parser = commands.add_parser(
+        "docs", help="write the catalog site: assets, columns, lineage, checks, profiles"
+    )
+    docs_parser.add_argument("--output", metavar="DIR", help="where to write it (default catalog)")
+    docs_parser.add_argument(
+        "--profile-rows",
+        type=count,
+        default=1_000_000,
+        metavar="N",
+        help="profile at most the first N rows of each table (default 1000000; 0: none)",
+    )
+    docs_parser.add_argument("--serve", action="store_true", help="then serve it on 127.0.0.1")
+    docs_parser.add_argument("--port", type=count, default=8000, help="with --serve (default 8000)")
+    docs_parser.set_defaults(handler=docs)
 
     upgrade = commands.add_parser("update", help="take the newest template version (copier)")
     upgrade.add_argument("--vcs-ref", help="template version (git tag) or :current: to re-answer")
