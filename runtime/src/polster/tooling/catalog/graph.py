@@ -31,7 +31,7 @@ def svg(graph: Mapping[str, Sequence[str]], href: Callable[[str], str]) -> str:
     width = 2 * MARGIN + len(LAYERS) * NODE_WIDTH + (len(LAYERS) - 1) * COLUMN_GAP
     height = 2 * MARGIN + HEADER + max(rows, 1) * (NODE_HEIGHT + ROW_GAP)
     parts = [
-        f'<svg class="graph" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<svg class="graph" role="img" '
         f'aria-label="Asset graph" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}">'
     ]

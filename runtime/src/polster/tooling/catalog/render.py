@@ -266,7 +266,7 @@ def histogram_svg(histogram: Histogram, width: int = 120, height: int = 28) -> s
     )
     label = f"{histogram.low:.6g} to {histogram.high:.6g}"
     return (
-        f'<svg class="histogram" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'<svg class="histogram" width="{width}" '
         f'height="{height}" role="img" aria-label="histogram from {escape(label)}">'
         f"{bars}</svg>"
     )
