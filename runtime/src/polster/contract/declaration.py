@@ -240,3 +240,43 @@ def compute_output(compute: Callable[..., Any], inputs: dict[str, Any]) -> Any:
             )
             raise SchemaContractError(msg)
     return output
+
+
+def declared_lineage_of(compute: Callable[..., object]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The column lineage the module declares (LINEAGE), for columns an opaque step hides.
+
+    `LINEAGE = {"score": ["silver_orders.amount", "silver_orders.status"]}`: each output
+    column, the upstream `asset.column`s its values come from ([] for none). Checked here
+    for its form and its assets (upstreams of the function); the columns are checked
+    against the upstream tables when the lineage is derived (polster.core.lineage).
+    """
+    key = asset_key_of(compute)
+    declared = getattr(inspect.getmodule(compute), "LINEAGE", None)
+    if declared is None:
+        return {}
+    example = 'e.g. LINEAGE = {"score": ["silver_orders.amount"]}'
+    if not isinstance(declared, dict) or not all(isinstance(name, str) for name in declared):
+        msg = f"LINEAGE in src/core/{key}.py must map output columns to upstream columns, {example}"
+        raise DeclarationError(msg)
+    upstreams = upstream_keys_of(compute)
+    lineage = {}
+    for column, sources in declared.items():
+        if not isinstance(sources, list | tuple) or not all(isinstance(s, str) for s in sources):
+            msg = (
+                f'LINEAGE["{column}"] in src/core/{key}.py must be a list of "asset.column", '
+                f"{example}"
+            )
+            raise DeclarationError(msg)
+        pairs = set()
+        for source in sources:
+            asset, dot, name = source.partition(".")
+            if not dot or not name or asset not in upstreams:
+                among = ", ".join(upstreams) or "none: it takes no upstream asset"
+                msg = (
+                    f'LINEAGE["{column}"] in src/core/{key}.py names {source!r}: write '
+                    f'"asset.column" with an upstream of {compute.__name__}() ({among})'
+                )
+                raise DeclarationError(msg)
+            pairs.add((asset, name))
+        lineage[column] = tuple(sorted(pairs))
+    return lineage
