@@ -14,6 +14,7 @@ import importlib
 import inspect
 import json
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -34,6 +35,7 @@ from polster.contract.errors import PolsterError
 from polster.contract.layers import COMPUTE_FUNCTION, UPSTREAM_LAYER, split_key
 from polster.contract.layout import wrapper_path
 from polster.contract.quality import rejected_key
+from polster.core.lineage import LineageWarning, lineage_of
 from polster.core.storage import TableStore, is_maintenance
 from polster.tooling.catalog import model
 from polster.tooling.catalog.profile import profile
@@ -315,11 +317,12 @@ def column_lineage(
             f"column lineage unknown: {', '.join(missing)} has no table yet (and no SCHEMA)"
         )
     try:
-        from polster.core.lineage import lineage_of
-
-        return lineage_of(compute, upstreams), None
+        with warnings.catch_warnings():  # said once, on the page, by its note
+            warnings.simplefilter("ignore", LineageWarning)
+            lineage = lineage_of(compute, upstreams)
     except Exception as error:
         return None, f"column lineage could not be read: {one_line(error)}"
+    return lineage, (f"column lineage unknown: {lineage.note}" if lineage.note else None)
 
 
 def columns_of(
@@ -343,12 +346,13 @@ def columns_of(
     notes = undescribed_columns(key, described, list(types)) if types else []
     columns = []
     for name, dtype in types.items():
-        upstreams, opaque = None, False
+        upstreams, opaque, declared = None, False, False
         if lineage is not None:
             opaque = name in lineage.unknown
             deps = lineage.columns.get(name)
             if deps is not None or opaque:
                 upstreams = tuple(model.Upstream(asset, column) for asset, column in deps or ())
+            declared = name in lineage.declared
         columns.append(
             model.Column(
                 name=name,
@@ -356,6 +360,7 @@ def columns_of(
                 description=described.get(name, ""),
                 upstreams=upstreams,
                 opaque=opaque,
+                declared=declared,
                 profile=table_profile.columns.get(name) if table_profile else None,
             )
         )

@@ -45,6 +45,7 @@ class Column:
     # bronze column, or lineage that could not be read); () with `opaque`: hidden.
     upstreams: tuple[Upstream, ...] | None = None
     opaque: bool = False  # an opaque step (map_elements, a UDF...) hides its lineage
+    declared: bool = False  # its lineage is the module's LINEAGE declaration
     profile: ColumnProfile | None = None
 
 

@@ -247,12 +247,14 @@ def lineage_cell(column: Column, root: str) -> str:
         return NONE
     if not column.upstreams:
         return '<span class="never">a constant or generated value</span>'
-    return " ".join(
+    links = " ".join(
         f'<a class="upstream" data-asset="{escape(up.asset)}" data-column="{escape(up.column)}" '
         f'href="{escape(column_href(up.asset, up.column, root))}">'
         f"{escape(up.asset)}.{escape(up.column)}</a>"
         for up in column.upstreams
     )
+    declared = ' <span class="never">(declared in LINEAGE)</span>' if column.declared else ""
+    return links + declared
 
 
 def histogram_svg(histogram: Histogram, width: int = 120, height: int = 28) -> str:
