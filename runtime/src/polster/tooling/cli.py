@@ -322,10 +322,10 @@ def vacuum(args: argparse.Namespace) -> int:
 
 def docs(args: argparse.Namespace) -> int:
     from polster.core.paths import resolve
-    from polster.tooling import catalog
+    from polster.tooling.catalog.build import DEFAULT_OUTPUT, build
 
-    output = resolve(args.output or catalog.DEFAULT_OUTPUT)
-    index, built = catalog.build(project_root(), output, args.profile_rows)
+    output = resolve(args.output or DEFAULT_OUTPUT)
+    index, built = build(project_root(), output, args.profile_rows)
     print(f"Wrote the catalog of {len(built.assets)} asset(s): open {index.as_uri()}")
     for asset in built.assets.values():
         for note in (*([asset.unreadable] if asset.unreadable else []), *asset.notes):

@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+import polster.tooling.catalog.model as model
 from polster.contract.declaration import (
     declared_checks,
     declared_columns,
@@ -37,7 +38,6 @@ from polster.contract.layout import wrapper_path
 from polster.contract.quality import rejected_key
 from polster.core.lineage import LineageWarning, lineage_of
 from polster.core.storage import TableStore, is_maintenance
-from polster.tooling.catalog import model
 from polster.tooling.catalog.profile import profile
 from polster.tooling.project import Project
 

@@ -12,8 +12,8 @@ import json
 from html import escape
 from urllib.parse import quote
 
+import polster.tooling.catalog.graph as graph
 from polster.contract.layers import LAYERS
-from polster.tooling.catalog import graph
 from polster.tooling.catalog.model import Asset, Catalog, Column, ColumnProfile, Histogram
 
 STATIC_FILES = ("catalog.css", "catalog.js")
