@@ -246,7 +246,7 @@ def lineage_cell(column: Column, root: str) -> str:
     if column.upstreams is None:
         return NONE
     if not column.upstreams:
-        return '<span class="never">a constant or generated value</span>'
+        return '<span class="never">no input column (a count, a literal)</span>'
     links = " ".join(
         f'<a class="upstream" data-asset="{escape(up.asset)}" data-column="{escape(up.column)}" '
         f'href="{escape(column_href(up.asset, up.column, root))}">'
