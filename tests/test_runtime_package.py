@@ -43,6 +43,11 @@ def test_the_wheel_holds_the_package_typed_and_licensed(dist):
     # The scaffolds and their sample data are package data.
     assert "polster/tooling/scaffolds/asset.py.tmpl" in names
     assert "polster/tooling/scaffolds/fixtures/sample.xlsx" in names
+    # The catalog site's own script and style (polster docs loads nothing from elsewhere).
+    assert {
+        "polster/tooling/catalog/static/catalog.js",
+        "polster/tooling/catalog/static/catalog.css",
+    } <= set(names)
     assert not [name for name in names if "sample_project" in name or name.startswith("tests/")]
     metadata = (
         zipfile.ZipFile(wheel)

@@ -160,8 +160,14 @@ def test_columns_carry_their_lineage_across_layers(catalog):
     assert [(up.asset, up.column) for up in gold["revenue"].upstreams] == [
         ("silver_orders", "amount")
     ]
+    # Group keys decide which rows there are: shown apart from the values' sources.
+    assert [(up.asset, up.column) for up in gold["revenue"].decided_by] == [
+        ("silver_orders", "country")
+    ]
     bronze = {column.name: column for column in catalog.assets["bronze_orders"].columns}
     assert bronze["quantity"].upstreams is None  # from the source
+    page = render.pages(catalog)["assets/gold_revenue.html"]
+    assert 'rows chosen by <a class="filter" data-asset="silver_orders"' in page
 
 
 def test_column_descriptions_are_declared_next_to_the_logic(
@@ -297,3 +303,13 @@ def test_polster_docs_writes_the_site_and_refuses_a_busy_port(sample_project, tm
     assert code == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert f"cannot serve the catalog on 127.0.0.1:{port}" in line
+
+
+def test_once_the_time_budget_is_spent_tables_are_listed_without_a_profile(catalog, tmp_path):
+    _, store = catalog
+    project = project_at(load_project(project_root()).root, tmp_path)
+    spent = collect.collect(project, store, "sample", budget_seconds=0)
+    for asset in spent.assets.values():
+        assert asset.profile is None
+        assert asset.freshness is not None
+        assert any("time budget" in note for note in asset.notes)

@@ -346,13 +346,15 @@ def columns_of(
     notes = undescribed_columns(key, described, list(types)) if types else []
     columns = []
     for name, dtype in types.items():
-        upstreams, opaque, declared = None, False, False
+        upstreams, opaque, declared, decided_by = None, False, False, ()
         if lineage is not None:
             opaque = name in lineage.unknown
             deps = lineage.columns.get(name)
             if deps is not None or opaque:
                 upstreams = tuple(model.Upstream(asset, column) for asset, column in deps or ())
             declared = name in lineage.declared
+            filters = lineage.filters.get(name, ())
+            decided_by = tuple(model.Upstream(asset, column) for asset, column in filters)
         columns.append(
             model.Column(
                 name=name,
@@ -361,6 +363,7 @@ def columns_of(
                 upstreams=upstreams,
                 opaque=opaque,
                 declared=declared,
+                decided_by=decided_by,
                 profile=table_profile.columns.get(name) if table_profile else None,
             )
         )

@@ -46,6 +46,9 @@ class Column:
     upstreams: tuple[Upstream, ...] | None = None
     opaque: bool = False  # an opaque step (map_elements, a UDF...) hides its lineage
     declared: bool = False  # its lineage is the module's LINEAGE declaration
+    # The upstream columns that decide which rows or groups it has (filters, join and
+    # group_by keys): not where its values come from, shown apart.
+    decided_by: tuple[Upstream, ...] = ()
     profile: ColumnProfile | None = None
 
 

@@ -14,7 +14,14 @@ from urllib.parse import quote
 
 import polster.tooling.catalog.graph as graph
 from polster.contract.layers import LAYERS
-from polster.tooling.catalog.model import Asset, Catalog, Column, ColumnProfile, Histogram
+from polster.tooling.catalog.model import (
+    Asset,
+    Catalog,
+    Column,
+    ColumnProfile,
+    Histogram,
+    Upstream,
+)
 
 STATIC_FILES = ("catalog.css", "catalog.js")
 NONE = "&#8211;"  # an en dash: nothing to show (an HTML entity, so the source stays ASCII)
@@ -245,16 +252,28 @@ def lineage_cell(column: Column, root: str) -> str:
         return '<span class="never">unknown: an opaque step (a UDF…) computes it</span>'
     if column.upstreams is None:
         return NONE
-    if not column.upstreams:
-        return '<span class="never">no input column (a count, a literal)</span>'
-    links = " ".join(
-        f'<a class="upstream" data-asset="{escape(up.asset)}" data-column="{escape(up.column)}" '
+    values = (
+        upstream_links(column.upstreams, root, "upstream")
+        if column.upstreams
+        else '<span class="never">no input column (a count, a literal)</span>'
+    )
+    if column.declared:
+        values += ' <span class="never">(declared in LINEAGE)</span>'
+    if column.decided_by:
+        values += (
+            '<div class="decided-by never">rows chosen by '
+            f"{upstream_links(column.decided_by, root, 'filter')}</div>"
+        )
+    return values
+
+
+def upstream_links(upstreams: tuple[Upstream, ...], root: str, css: str) -> str:
+    return " ".join(
+        f'<a class="{css}" data-asset="{escape(up.asset)}" data-column="{escape(up.column)}" '
         f'href="{escape(column_href(up.asset, up.column, root))}">'
         f"{escape(up.asset)}.{escape(up.column)}</a>"
-        for up in column.upstreams
+        for up in upstreams
     )
-    declared = ' <span class="never">(declared in LINEAGE)</span>' if column.declared else ""
-    return links + declared
 
 
 def histogram_svg(histogram: Histogram, width: int = 120, height: int = 28) -> str:
