@@ -301,8 +301,11 @@ def test_polster_docs_writes_the_site_and_refuses_a_busy_port(sample_project, tm
             ["docs", "--output", str(tmp_path / "site"), "--serve", "--port", str(port)]
         )
     assert code == 1
-    (line,) = capsys.readouterr().err.strip().splitlines()
+    err = capsys.readouterr().err
+    (line,) = [line for line in err.splitlines() if not line.startswith("warning: ")]
+    assert line.startswith("error: ")
     assert f"cannot serve the catalog on 127.0.0.1:{port}" in line
+    assert "--port 8001" in line
 
 
 def test_once_the_time_budget_is_spent_tables_are_listed_without_a_profile(catalog, tmp_path):

@@ -321,18 +321,20 @@ def vacuum(args: argparse.Namespace) -> int:
 
 
 def docs(args: argparse.Namespace) -> int:
+    import os
+
     from polster.core.paths import resolve
     from polster.tooling.catalog.build import DEFAULT_OUTPUT, build
+    from polster.tooling.catalog.site import secret_values, serve, without_secrets
 
     output = resolve(args.output or DEFAULT_OUTPUT)
     index, built = build(project_root(), output, args.profile_rows)
     print(f"Wrote the catalog of {len(built.assets)} asset(s): open {index.as_uri()}")
-    for asset in built.assets.values():
+    secrets = secret_values(os.environ)
+    for asset in built.assets.values():  # what the pages say could not be read, one line each
         for note in (*([asset.unreadable] if asset.unreadable else []), *asset.notes):
-            print(f"  {asset.key}: {note}")
+            print(f"warning: {asset.key}: {without_secrets(note, secrets)}", file=sys.stderr)
     if args.serve:
-        from polster.tooling.catalog.site import serve
-
         serve(output, args.port)
     return 0
 

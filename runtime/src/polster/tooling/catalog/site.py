@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from polster.contract.errors import PolsterError
+from polster.contract.options import option
 from polster.tooling.catalog.render import STATIC_FILES
 
 MARKER = ".polster-catalog"
@@ -56,7 +57,7 @@ def write_site(output: Path, files: Mapping[str, str], secrets: Iterable[str] = 
     if foreign and (not output.is_dir() or any(output.iterdir())):
         msg = (
             f"{output} exists and is not a catalog polster docs wrote: choose another "
-            "--output, or remove it first"
+            f"folder ({option('--output', 'DIR')}), or remove it first"
         )
         raise PolsterError(msg)
     secrets = list(secrets)
@@ -92,7 +93,7 @@ def serve(site: Path, port: int) -> None:
     except OSError as error:
         msg = (
             f"cannot serve the catalog on 127.0.0.1:{port} ({error.strerror or error}): "
-            "choose another port (--port, or PORT= with make)"
+            f"choose another port ({option('--port', '8001')})"
         )
         raise PolsterError(msg) from None
     with server:
