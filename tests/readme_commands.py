@@ -20,6 +20,7 @@ SECTIONS_TESTED_ON_THEIR_OWN = {
     "Environments": "test_environments.py",
     "Alerts": "test_alerts.py",
     "Deploying": "test_deployment.py",
+    "Catalog": "test_catalog.py",
 }
 # Commands that start a server and run until stopped.
 SERVER_COMMAND = re.compile(r"--ui\b|^make ui$|^dagster dev$|^dg dev$")
