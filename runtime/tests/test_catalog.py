@@ -21,7 +21,7 @@ from polster.core.storage import TableStore
 from polster.testing import temporary_store
 from polster.tooling import cli
 from polster.tooling.catalog import collect, model, profile, render, site
-from polster.tooling.project import Project, load_project
+from polster.tooling.project import Asset, Project, load_project
 
 ORDERS = ("bronze_orders", "silver_orders", "gold_revenue")
 RUN_ID = "3f2a9c1e-0000-4000-8000-000000000001"
@@ -316,3 +316,20 @@ def test_once_the_time_budget_is_spent_tables_are_listed_without_a_profile(catal
         assert asset.profile is None
         assert asset.freshness is not None
         assert any("time budget" in note for note in asset.notes)
+
+
+def test_partitions_and_a_module_that_does_not_import_are_shown(
+    sample_project, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(core("gold_revenue"), "PARTITIONS", "daily", raising=False)
+    monkeypatch.setattr(core("gold_revenue"), "PARTITIONS_START", "2024-01-01", raising=False)
+    store = temporary_store(tmp_path)
+    write_tables(store, ORDERS[:2])
+    project = project_at(sample_project, tmp_path)
+    broken = Asset("silver_broken", ("bronze_orders",), has_core_module=True, has_wrapper=True)
+    project = replace(project, assets={**project.assets, "silver_broken": broken})
+    catalog = collect.collect(project, store, "sample")
+    assert catalog.assets["gold_revenue"].partitions == "daily from 2024-01-01; none written yet"
+    (note,) = catalog.assets["silver_broken"].notes
+    assert note.startswith("src/core/silver_broken.py could not be imported: ModuleNotFoundError")
+    assert "could not be imported" in render.pages(catalog)["assets/silver_broken.html"]
