@@ -110,25 +110,8 @@ def collect_asset(
         notes.append("not profiled: the time budget of this build was spent on other tables")
     notes += table.pop("notes")
     schemas[key] = table.pop("schema")
-    if module is not None:
-        for name, read in (("partitions", partitions_text), ("write_mode", write_mode_text)):
-            try:
-                table[name] = read(module, compute, store, key)
-            except Exception as error:
-                notes.append(one_line(error))
-    described: dict[str, str] = {}
-    declared_schema: Mapping[str, Any] | None = None
-    checks: tuple[model.CheckResult, ...] = ()
-    if module is not None:
-        try:
-            described = declared_columns(module, key)
-        except Exception as error:
-            notes.append(one_line(error))
-        declared_schema = getattr(module, "SCHEMA", None)
-        try:
-            checks = check_results(declared_checks(module, key), layer, results.get(key))
-        except Exception as error:
-            notes.append(one_line(error))
+    declared, described, declared_schema = declared_in(module, compute, store, key, results)
+    notes += declared.pop("notes")
     lineage, lineage_note = column_lineage(compute, key, project, schemas)
     if lineage_note:
         notes.append(lineage_note)
@@ -136,7 +119,37 @@ def collect_asset(
         key, schemas[key], declared_schema, described, lineage, table.get("profile")
     )
     notes += column_notes
-    return replace(asset, **table, columns=columns, checks=checks, notes=tuple(notes))
+    return replace(asset, **table, **declared, columns=columns, notes=tuple(notes))
+
+
+def declared_in(
+    module: ModuleType | None,
+    compute: Callable[..., object] | None,
+    store: TableStore,
+    key: str,
+    results: Mapping[str, dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, str], Mapping[str, Any] | None]:
+    """What the core module declares: its partitions, write mode and CHECKS (with their
+    latest results) as Asset fields, its COLUMNS, its SCHEMA; one line for each declaration
+    Polster cannot use."""
+    found: dict[str, Any] = {"notes": []}
+    if module is None:
+        return found, {}, None
+    readers = {
+        "partitions": lambda: partitions_text(compute, store, key),
+        "write_mode": lambda: write_mode_text(module, key),
+        "checks": lambda: check_results(
+            declared_checks(module, key), split_key(key)[0], results.get(key)
+        ),
+        "described": lambda: declared_columns(module, key),
+    }
+    for name, read in readers.items():
+        try:
+            found[name] = read()
+        except Exception as error:
+            found["notes"].append(one_line(error))
+    described = found.pop("described", {})
+    return found, described, getattr(module, "SCHEMA", None)
 
 
 def read_table(store: TableStore, key: str, profile_rows: int) -> dict[str, Any]:
@@ -199,7 +212,7 @@ def local_time(timestamp_ms: int) -> str:
 
 
 def partitions_text(
-    module: ModuleType, compute: Callable[..., object] | None, store: TableStore, key: str
+    compute: Callable[..., object] | None, store: TableStore, key: str
 ) -> str | None:
     if compute is None:
         return None
@@ -213,9 +226,7 @@ def partitions_text(
     return f"{text}; {len(written)} written ({written[0]} to {written[-1]})"
 
 
-def write_mode_text(
-    module: ModuleType, compute: Callable[..., object] | None, store: TableStore, key: str
-) -> str:
+def write_mode_text(module: ModuleType, key: str) -> str:
     mode = declared_write_mode(module, key)
     return f"merge by {', '.join(mode.merge_key)}" if mode.merge_key else mode.mode
 
