@@ -33,7 +33,10 @@ def svg(graph: Mapping[str, Sequence[str]], href: Callable[[str], str]) -> str:
     parts = [
         f'<svg class="graph" role="img" '
         f'aria-label="Asset graph" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}">'
+        f'height="{height}">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#9ca3af"/></marker>'
+        "</defs>",
     ]
     for column, layer in enumerate(LAYERS):
         x = MARGIN + column * (NODE_WIDTH + COLUMN_GAP) + NODE_WIDTH // 2
@@ -50,7 +53,8 @@ def svg(graph: Mapping[str, Sequence[str]], href: Callable[[str], str]) -> str:
             middle = (x1 + x2) // 2
             parts.append(
                 f'<path class="edge" data-from="{escape(upstream)}" data-to="{escape(key)}" '
-                f'd="M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"/>'
+                f'd="M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}" '
+                'marker-end="url(#arrow)"/>'
             )
     for key, (x, y) in sorted(placed.items()):
         label = key if len(key) <= 26 else key[:25] + "…"

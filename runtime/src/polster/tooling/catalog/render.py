@@ -240,18 +240,18 @@ def column_row(asset: Asset, column: Column, root: str) -> str:
         f"{escape(column.name)}</a></td>"
         f"<td><code>{escape(column.dtype) or '?'}</code></td>"
         f"<td>{escape(column.description)}</td>"
-        f"<td>{lineage_cell(column, root)}</td>"
+        f"<td>{lineage_cell(column, root, asset.layer)}</td>"
         f'<td class="num">{nulls}</td><td class="num">{distinct}</td>'
         f"<td>{or_none(profile.minimum)}</td><td>{or_none(profile.maximum)}</td>"
         f"<td>{histogram_svg(profile.histogram) if profile.histogram else ''}</td></tr>"
     )
 
 
-def lineage_cell(column: Column, root: str) -> str:
+def lineage_cell(column: Column, root: str, layer: str) -> str:
     if column.opaque:
         return '<span class="never">unknown: an opaque step (a UDF…) computes it</span>'
     if column.upstreams is None:
-        return NONE
+        return '<span class="never">the source</span>' if layer == "bronze" else NONE
     values = (
         upstream_links(column.upstreams, root, "upstream")
         if column.upstreams
