@@ -9,6 +9,7 @@ make a case pass)."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 import warnings
@@ -438,8 +439,15 @@ def score(silver_orders):
 """
 
 
+README = Path(__file__).resolve().parents[2] / "template" / "README.md.jinja"
+
+
 def test_a_module_declares_the_lineage_of_its_opaque_columns(tmp_path):
-    declared = '{"score": ["silver_orders.amount", "silver_orders.status"]}'
+    """The declaration the generated README shows, in a module with an opaque column."""
+    section = README.read_text(encoding="utf-8").split("### Column lineage\n", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0].strip()
+    assert example.startswith("LINEAGE = ")
+    declared = example.removeprefix("LINEAGE = ")
     module = core_module(tmp_path, "gold_scores", SCORED.replace("{LINEAGE}", declared))
     lineage = lineage_of(module.score, SCHEMAS)
     assert describe(lineage) == {
@@ -491,7 +499,7 @@ def test_a_bronze_asset_has_no_upstream_asset_and_is_not_called(tmp_path):
     assert (lineage.columns, lineage.unknown, lineage.from_source) == ({}, (), True)
 
 
-TEMPLATE_CORE = Path(__file__).resolve().parents[2] / "template" / "src" / "core"
+TEMPLATE_CORE = README.parent / "src" / "core"
 
 
 def test_the_examples_lineage_is_exact(tmp_path):
@@ -510,3 +518,53 @@ def test_the_examples_lineage_is_exact(tmp_path):
     assert describe(gold)["average_order_value"] == "silver_example.amount, silver_example.status"
     assert describe(gold)["revenue"] == "silver_example.amount, silver_example.status"
     assert gold.unknown == ()
+
+
+def test_each_materialization_carries_column_lineage_and_schema(store, monkeypatch):
+    """Through Dagster, in process, on the sample project: bronze's columns come from its
+    source (no upstream asset), silver's and gold's from the columns upstream; the column
+    schema has the written types and the module's COLUMNS descriptions."""
+    import dagster as dg
+    from polster.core.paths import project_root
+    from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
+
+    project_root()  # makes the sample project's src/ importable
+    bronze, silver, gold = (
+        importlib.import_module(f"core.{key}")
+        for key in ("bronze_orders", "silver_orders", "gold_revenue")
+    )
+    monkeypatch.setattr(gold, "COLUMNS", {"revenue": "Sum of the amounts"}, raising=False)
+    assets = [medallion_asset(f) for f in (bronze.extract, silver.transform, gold.aggregate)]
+    definitions = dg.Definitions(assets=assets, resources={TABLE_STORE: store})
+    result = definitions.resolve_implicit_global_asset_job_def().execute_in_process()
+    assert result.success
+    materialized = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+
+    def lineage(key: str) -> dict[str, list[str]]:
+        value = materialized[key]["dagster/column_lineage"].value
+        return {
+            column: [f"{dep.asset_key.to_user_string()}.{dep.column_name}" for dep in deps]
+            for column, deps in value.deps_by_column.items()
+        }
+
+    columns = ["order_id", "country", "quantity", "unit_price"]
+    assert lineage("bronze_orders") == {column: [] for column in columns}
+    assert lineage("silver_orders") == {
+        "order_id": ["bronze_orders.order_id"],
+        "country": ["bronze_orders.country"],
+        "quantity": ["bronze_orders.quantity"],
+        "unit_price": ["bronze_orders.unit_price"],
+        "amount": ["bronze_orders.quantity", "bronze_orders.unit_price"],
+    }
+    assert lineage("gold_revenue") == {
+        "country": ["silver_orders.country"],
+        "revenue": ["silver_orders.amount"],
+    }
+    schema = materialized["gold_revenue"]["dagster/column_schema"].value
+    assert [(c.name, c.type, c.description) for c in schema.columns] == [
+        ("country", "String", None),
+        ("revenue", "Float64", "Sum of the amounts"),
+    ]
