@@ -168,6 +168,33 @@ def struct_and_list_ops(silver_orders):
     )
 
 
+def struct_with_fields(silver_orders):
+    return silver_orders.select(
+        pl.col("address").struct.with_fields(label=pl.field("city") + pl.col("country"))
+    )
+
+
+def time_windows(silver_orders):
+    daily = (
+        silver_orders.sort("ordered_at")
+        .group_by_dynamic("ordered_at", every="1d", group_by="country", include_boundaries=True)
+        .agg(pl.col("amount").sum())
+    )
+    rolling = (
+        silver_orders.sort("ordered_at")
+        .rolling("ordered_at", period="7d")
+        .agg(pl.col("quantity").mean().alias("weekly_quantity"))
+    )
+    return pl.concat([daily, rolling.select("weekly_quantity")], how="horizontal")
+
+
+def sql_and_hints(silver_orders):
+    orders = silver_orders.set_sorted("order_id").cache()
+    return pl.SQLContext(orders=orders).execute(
+        "SELECT country, SUM(amount) AS revenue FROM orders WHERE status = 'paid' GROUP BY country"
+    )
+
+
 def unnest_and_explode(silver_orders):
     return silver_orders.select("order_id", "address", "tags").unnest("address").explode("tags")
 
@@ -317,6 +344,16 @@ CASES = {
         "first_tag": f"{ORD}.tags",
         "amounts": f"{ORD}.amount",
     },
+    struct_with_fields: {"address": f"{ORD}.address, {ORD}.country"},
+    time_windows: {
+        "country": f"{ORD}.country",
+        "_lower_boundary": f"{ORD}.ordered_at",
+        "_upper_boundary": f"{ORD}.ordered_at",
+        "ordered_at": f"{ORD}.ordered_at",
+        "amount": f"{ORD}.amount",
+        "weekly_quantity": f"{ORD}.quantity",
+    },
+    sql_and_hints: {"country": f"{ORD}.country", "revenue": f"{ORD}.amount"},
     unnest_and_explode: {
         "order_id": f"{ORD}.order_id",
         "city": f"{ORD}.address",
@@ -410,6 +447,23 @@ def test_another_plan_version_makes_every_column_unknown_with_one_warning(monkey
     assert "IR version" in str(warned[0].message)
     assert lineage.columns == {}
     assert lineage.unknown == ("quantity", "unit_price", "amount", "one")
+
+
+def test_an_expression_this_polster_does_not_read_is_unknown_with_one_warning(monkeypatch):
+    """What the reader does not know makes the columns it touches unknown, never wrong."""
+    import polster.core.lineage as lineage_module
+
+    fields = {k: v for k, v in lineage_module.VALUE_FIELDS.items() if k != "BinaryExpr"}
+    monkeypatch.setattr(lineage_module, "VALUE_FIELDS", fields)
+    with pytest.warns(LineageWarning, match="a BinaryExpr expression") as warned:
+        lineage = lineage_of(with_columns_arithmetic, SCHEMAS)
+    assert len(warned) == 1
+    assert describe(lineage) == {
+        "quantity": f"{ORD}.quantity",
+        "unit_price": f"{ORD}.unit_price",
+        "amount": "unknown",
+        "one": "(no input column)",
+    }
 
 
 def core_module(folder: Path, key: str, source: str):
@@ -568,3 +622,15 @@ def test_each_materialization_carries_column_lineage_and_schema(store, monkeypat
         ("country", "String", None),
         ("revenue", "Float64", "Sum of the amounts"),
     ]
+
+
+def test_a_partitioned_asset_gets_its_first_partition(tmp_path):
+    module = core_module(
+        tmp_path,
+        "gold_daily",
+        'import polars as pl\n\nPARTITIONS = "daily"\nPARTITIONS_START = "2024-01-01"\n\n\n'
+        "def aggregate(silver_orders, partition):\n"
+        '    return silver_orders.select("amount", pl.lit(partition).alias("day"))\n',
+    )
+    lineage = lineage_of(module.aggregate, SCHEMAS)
+    assert describe(lineage) == {"amount": f"{ORD}.amount", "day": "(no input column)"}
