@@ -556,38 +556,39 @@ def test_a_bronze_asset_has_no_upstream_asset_and_is_not_called(tmp_path):
 TEMPLATE_CORE = README.parent / "src" / "core"
 
 
+def example_modules(folder: Path) -> list:
+    """The generated example's core modules (bronze, silver, gold), as the template has them."""
+    return [
+        core_module(folder, key, source.read_text(encoding="utf-8"))
+        for key in ("bronze_example", "silver_example", "gold_example")
+        for source in [TEMPLATE_CORE / f"{{% if include_examples %}}{key}.py{{% endif %}}"]
+    ]
+
+
 def test_the_examples_lineage_is_exact(tmp_path):
     """The generated example: silver's amount from bronze's quantity and unit_price, gold's
     average order value from silver's status and amount (a conditional sum)."""
-    modules = {}
-    for key in ("bronze_example", "silver_example", "gold_example"):
-        source = TEMPLATE_CORE / f"{{% if include_examples %}}{key}.py{{% endif %}}"
-        modules[key] = core_module(tmp_path, key, source.read_text(encoding="utf-8"))
-    bronze = modules["bronze_example"].RAW_SCHEMA
-    silver = lineage_of(modules["silver_example"].transform, {"bronze_example": bronze})
+    bronze, silver_module, gold_module = example_modules(tmp_path)
+    silver = lineage_of(silver_module.transform, {"bronze_example": bronze.RAW_SCHEMA})
     assert describe(silver)["amount"] == "bronze_example.quantity, bronze_example.unit_price"
     assert silver.unknown == ()
-    schema = pl.Schema(modules["silver_example"].SCHEMA)
-    gold = lineage_of(modules["gold_example"].aggregate, {"silver_example": schema})
+    schema = pl.Schema(silver_module.SCHEMA)
+    gold = lineage_of(gold_module.aggregate, {"silver_example": schema})
     assert describe(gold)["average_order_value"] == "silver_example.amount, silver_example.status"
     assert describe(gold)["revenue"] == "silver_example.amount, silver_example.status"
     assert gold.unknown == ()
 
 
-def test_each_materialization_carries_column_lineage_and_schema(store, monkeypatch):
-    """Through Dagster, in process, on the sample project: bronze's columns come from its
-    source (no upstream asset), silver's and gold's from the columns upstream; the column
-    schema has the written types and the module's COLUMNS descriptions."""
+def test_each_materialization_carries_column_lineage_and_schema(store, tmp_path, monkeypatch):
+    """The generated example's three assets through Dagster, in process (1,000 generated
+    orders): bronze's columns come from its source (no upstream asset), silver's and gold's
+    exactly from the columns upstream; the column schema has the written types and the
+    module's COLUMNS descriptions."""
     import dagster as dg
-    from polster.core.paths import project_root
     from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
 
-    project_root()  # makes the sample project's src/ importable
-    bronze, silver, gold = (
-        importlib.import_module(f"core.{key}")
-        for key in ("bronze_orders", "silver_orders", "gold_revenue")
-    )
-    monkeypatch.setattr(gold, "COLUMNS", {"revenue": "Sum of the amounts"}, raising=False)
+    bronze, silver, gold = example_modules(tmp_path)
+    monkeypatch.setattr(gold, "COLUMNS", {"revenue": "Completed orders' amounts"}, raising=False)
     assets = [medallion_asset(f) for f in (bronze.extract, silver.transform, gold.aggregate)]
     definitions = dg.Definitions(assets=assets, resources={TABLE_STORE: store})
     result = definitions.resolve_implicit_global_asset_job_def().execute_in_process()
@@ -597,30 +598,27 @@ def test_each_materialization_carries_column_lineage_and_schema(store, monkeypat
         for event in result.get_asset_materialization_events()
     }
 
-    def lineage(key: str) -> dict[str, list[str]]:
+    def lineage(key: str) -> dict[str, str]:
         value = materialized[key]["dagster/column_lineage"].value
         return {
-            column: [f"{dep.asset_key.to_user_string()}.{dep.column_name}" for dep in deps]
+            column: ", ".join(f"{d.asset_key.to_user_string()}.{d.column_name}" for d in deps)
             for column, deps in value.deps_by_column.items()
         }
 
-    columns = ["order_id", "country", "quantity", "unit_price"]
-    assert lineage("bronze_orders") == {column: [] for column in columns}
-    assert lineage("silver_orders") == {
-        "order_id": ["bronze_orders.order_id"],
-        "country": ["bronze_orders.country"],
-        "quantity": ["bronze_orders.quantity"],
-        "unit_price": ["bronze_orders.unit_price"],
-        "amount": ["bronze_orders.quantity", "bronze_orders.unit_price"],
-    }
-    assert lineage("gold_revenue") == {
-        "country": ["silver_orders.country"],
-        "revenue": ["silver_orders.amount"],
-    }
-    schema = materialized["gold_revenue"]["dagster/column_schema"].value
-    assert [(c.name, c.type, c.description) for c in schema.columns] == [
-        ("country", "String", None),
-        ("revenue", "Float64", "Sum of the amounts"),
+    assert lineage("bronze_example") == dict.fromkeys(bronze.RAW_SCHEMA.names(), "")
+    assert lineage("silver_example")["amount"] == (
+        "bronze_example.quantity, bronze_example.unit_price"
+    )
+    assert lineage("silver_example")["status"] == "bronze_example.status"
+    assert lineage("gold_example")["average_order_value"] == (
+        "silver_example.amount, silver_example.status"
+    )
+    assert lineage("gold_example")["orders"] == ""  # pl.len(): no input column
+    assert "column_lineage_unknown" not in materialized["gold_example"]
+    schema = materialized["gold_example"]["dagster/column_schema"].value
+    assert [(c.name, c.type, c.description) for c in schema.columns][-2:] == [
+        ("revenue", "Float64", "Completed orders' amounts"),
+        ("average_order_value", "Float64", None),
     ]
 
 
