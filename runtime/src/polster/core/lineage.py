@@ -5,15 +5,18 @@ nothing is read), and the plan it returns is read node by node: which upstream c
 each output column's VALUES are computed from. That is value lineage (OpenLineage's
 "direct" lineage): a filter predicate, a join key, a group_by key or an `over()`
 partition decides which rows or groups there are, not what a value is, so it is not a
-dependency of the columns it keeps; those are reported apart, in `filters`. Within one
+dependency of the columns it keeps; those are reported apart, in `filters`. (`over()`
+partitions are group_by keys for one expression: `sum(amount).over(country)` is a sum of
+amounts, as `group_by(country).agg(sum(amount))` is.) Within one
 expression every input column is a value dependency: the condition of a when/then, the
 predicate of an expression's own `.filter()`, the keys of `sort_by`, the indices of
 `gather`, the `order_by` of a window (`sum(amount) where status == "paid"` depends on
 status and amount). Sorting and slicing a frame change no value.
 
-A step Polars cannot show (map_elements, map_batches, a Python UDF, list.eval) or a frame
-made in Python (an eager detour: collect(), then .lazy()) hides where its columns come
-from: they are `unknown`, never guessed. A module names their sources itself with
+A step Polars cannot show (map_elements, map_batches, a Python UDF, list.eval, map_groups)
+or a frame made in Python (an eager detour: collect(), then .lazy(); a frame written in
+the code looks the same) hides where its columns come from: they are `unknown`, never
+guessed. A module names their sources itself with
 `LINEAGE = {"score": ["silver_orders.amount"]}` (polster.contract.declaration).
 
 How the plan is read: Polars' internal IR through its NodeTraverser
@@ -21,6 +24,8 @@ How the plan is read: Polars' internal IR through its NodeTraverser
 every optimization off so the plan is the code as written. The IR has what the code
 leaves implicit already resolved: `pl.all()`, selectors and `exclude` are expanded,
 aliases are output names, renames are projections, joins carry their resolved options.
+(The plan's JSON form is deprecated in Polars 2.1 and leaves all of that to the reader;
+the expression `meta` API sees one expression, not the frame steps around it.)
 The traverser has a version; only SUPPORTED_IR_VERSIONS are read. Another version (a
 Polars upgrade) makes every column unknown with one warning, and the tests fail
 (runtime/tests/test_lineage.py) until the cases are checked against it and the version
