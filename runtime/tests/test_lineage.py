@@ -632,3 +632,27 @@ def test_a_partitioned_asset_gets_its_first_partition(tmp_path):
     )
     lineage = lineage_of(module.aggregate, SCHEMAS)
     assert describe(lineage) == {"amount": f"{ORD}.amount", "day": "(no input column)"}
+
+
+def test_a_wrong_lineage_fails_the_asset_before_anything_is_written(store, tmp_path):
+    import dagster as dg
+    from polster.orchestration import runner
+    from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
+
+    orders = pl.DataFrame({"order_id": ["A"], "amount": [1.0], "status": ["paid"]})
+    store.write("silver_orders", orders)
+    declared = '{"score": ["silver_orders.stauts"]}'
+    module = core_module(tmp_path, "gold_scores", SCORED.replace("{LINEAGE}", declared))
+    definitions = dg.Definitions(
+        assets=[medallion_asset(module.score)], resources={TABLE_STORE: store}
+    )
+    job = definitions.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        asset_selection=[dg.AssetKey("gold_scores")], raise_on_error=False
+    )
+    (failure,) = result.get_step_failure_events()
+    assert runner.root_cause(failure.step_failure_data.error).startswith(
+        'LINEAGE["score"] in src/core/gold_scores.py names silver_orders.stauts, but '
+        "silver_orders has no column stauts (it has order_id, amount, status)"
+    )
+    assert not store.exists("gold_scores")  # the function itself would have run fine
