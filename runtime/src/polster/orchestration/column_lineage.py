@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 import polars as pl
+from polars.exceptions import PanicException
 
 from polster.contract.declaration import DeclarationError, upstream_keys_of
 from polster.core.lineage import ColumnLineage, LineageWarning, lineage_of
@@ -48,7 +49,7 @@ def derive_lineage(compute: Callable[..., object], store: TableStore) -> Derived
             lineage = lineage_of(compute, schemas)
     except DeclarationError:
         raise
-    except Exception as error:  # the function on rowless frames, or the plan: never the run
+    except (Exception, PanicException) as error:  # rowless frames, the plan: never the run
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return Derived(None, f"{type(error).__name__}: {first}")
     return Derived(lineage, lineage.note)
