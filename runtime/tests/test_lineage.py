@@ -100,6 +100,7 @@ def window_over_partition(silver_orders):
         pl.col("amount").sum().over("country").alias("country_total"),
         pl.col("amount").cum_sum().over("country", order_by="ordered_at").alias("running"),
         pl.col("amount").rolling_sum(3).alias("rolling"),
+        pl.col("quantity").sum().rolling(index_column="ordered_at", period="2d").alias("two_days"),
     )
 
 
@@ -298,6 +299,7 @@ CASES = {
         "country_total": f"{ORD}.amount",
         "running": f"{ORD}.amount, {ORD}.ordered_at",
         "rolling": f"{ORD}.amount",
+        "two_days": f"{ORD}.quantity",
     },
     left_join_with_suffix: {
         "customer_id": f"{ORD}.customer_id",
@@ -424,6 +426,7 @@ def test_filters_join_keys_and_groups_are_reported_apart():
     assert "country" not in grouped.filters  # a key is the value of its own column
     windowed = lineage_of(window_over_partition, SCHEMAS)
     assert windowed.filters["country_total"] == ((ORD, "country"),)
+    assert windowed.filters["two_days"] == ((ORD, "ordered_at"),)
     joined = lineage_of(semi_join, SCHEMAS)
     assert joined.filters["order_id"] == ((CUS, "customer_id"), (CUS, "segment"), (ORD, "order_id"))
 

@@ -297,7 +297,7 @@ VALUE_FIELDS = {
     "Ternary": ("predicate", "truthy", "falsy"),
     "Window": ("function", "order_by"),
 }
-GROUPING_FIELDS = {"Window": ("partition_by",)}
+GROUPING_FIELDS = {"Window": ("partition_by",), "Rolling": ("index_column",)}
 # IR nodes: the PlanReader method that reads each.
 NODE_READERS = {
     "PythonScan": "python_scan",
