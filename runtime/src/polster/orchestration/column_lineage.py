@@ -37,19 +37,19 @@ def derive_lineage(compute: Callable[..., object], store: TableStore) -> Derived
     A wrong LINEAGE declaration raises (DeclarationError); anything else that stops the
     derivation is a `problem`, reported as a warning: lineage never fails a run.
     """
-    schemas: dict[str, pl.Schema] = {}
-    for upstream in upstream_keys_of(compute):
-        schema = store.schema(upstream)
-        if schema is None:
-            return Derived(None, f"{upstream} has no table yet")
-        schemas[upstream] = schema
     try:
+        schemas: dict[str, pl.Schema] = {}
+        for upstream in upstream_keys_of(compute):
+            schema = store.schema(upstream)
+            if schema is None:
+                return Derived(None, f"{upstream} has no table yet")
+            schemas[upstream] = schema
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LineageWarning)  # its note is logged instead
             lineage = lineage_of(compute, schemas)
     except DeclarationError:
         raise
-    except (Exception, PanicException) as error:  # rowless frames, the plan: never the run
+    except (Exception, PanicException) as error:  # storage, rowless frames: never the run
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return Derived(None, f"{type(error).__name__}: {first}")
     return Derived(lineage, lineage.note)
