@@ -659,3 +659,37 @@ def test_a_wrong_lineage_fails_the_asset_before_anything_is_written(store, tmp_p
         "silver_orders has no column stauts (it has order_id, amount, status)"
     )
     assert not store.exists("gold_scores")  # the function itself would have run fine
+
+
+def test_a_plan_polster_cannot_read_leaves_the_run_alone_with_one_warning(
+    store, tmp_path, monkeypatch
+):
+    """Under another Polars IR, the table is still written; its columns are named unknown,
+    and the run log says why once."""
+    import dagster as dg
+    import polster.core.lineage as lineage_module
+    from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
+
+    monkeypatch.setattr(lineage_module, "SUPPORTED_IR_VERSIONS", frozenset({(0, 0)}))
+    store.write("silver_orders", pl.DataFrame({"order_id": ["A"], "amount": [1.0]}))
+    module = core_module(
+        tmp_path,
+        "gold_totals",
+        "import polars as pl\n\n\ndef total(silver_orders):\n"
+        '    return silver_orders.select(pl.col("amount").sum())\n',
+    )
+    definitions = dg.Definitions(
+        assets=[medallion_asset(module.total)], resources={TABLE_STORE: store}
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = definitions.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=[dg.AssetKey("gold_totals")]
+        )
+        assert result.success
+        logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    (metadata,) = [e.materialization.metadata for e in result.get_asset_materialization_events()]
+    assert metadata["dagster/column_lineage"].value.deps_by_column == {}
+    assert metadata["column_lineage_unknown"].value == "amount"
+    warned = [message for message in logged if "column lineage unknown" in message]
+    assert len(warned) == 1
+    assert "IR version" in warned[0]
