@@ -9,7 +9,6 @@ make a case pass)."""
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import sys
 import warnings
