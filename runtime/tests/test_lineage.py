@@ -99,6 +99,7 @@ def window_over_partition(silver_orders):
         pl.col("amount").sum().over("country").alias("country_total"),
         pl.col("amount").cum_sum().over("country", order_by="ordered_at").alias("running"),
         pl.col("amount").rolling_sum(3).alias("rolling"),
+        pl.col("quantity").sum().rolling(index_column="ordered_at", period="2d").alias("two_days"),
     )
 
 
@@ -164,6 +165,33 @@ def struct_and_list_ops(silver_orders):
         pl.col("tags").list.len().alias("tag_count"),
         pl.col("tags").list.first().alias("first_tag"),
         pl.col("amount").implode().alias("amounts"),
+    )
+
+
+def struct_with_fields(silver_orders):
+    return silver_orders.select(
+        pl.col("address").struct.with_fields(label=pl.field("city") + pl.col("country"))
+    )
+
+
+def time_windows(silver_orders):
+    daily = (
+        silver_orders.sort("ordered_at")
+        .group_by_dynamic("ordered_at", every="1d", group_by="country", include_boundaries=True)
+        .agg(pl.col("amount").sum())
+    )
+    rolling = (
+        silver_orders.sort("ordered_at")
+        .rolling("ordered_at", period="7d")
+        .agg(pl.col("quantity").mean().alias("weekly_quantity"))
+    )
+    return pl.concat([daily, rolling.select("weekly_quantity")], how="horizontal")
+
+
+def sql_and_hints(silver_orders):
+    orders = silver_orders.set_sorted("order_id").cache()
+    return pl.SQLContext(orders=orders).execute(
+        "SELECT country, SUM(amount) AS revenue FROM orders WHERE status = 'paid' GROUP BY country"
     )
 
 
@@ -270,6 +298,7 @@ CASES = {
         "country_total": f"{ORD}.amount",
         "running": f"{ORD}.amount, {ORD}.ordered_at",
         "rolling": f"{ORD}.amount",
+        "two_days": f"{ORD}.quantity",
     },
     left_join_with_suffix: {
         "customer_id": f"{ORD}.customer_id",
@@ -316,6 +345,16 @@ CASES = {
         "first_tag": f"{ORD}.tags",
         "amounts": f"{ORD}.amount",
     },
+    struct_with_fields: {"address": f"{ORD}.address, {ORD}.country"},
+    time_windows: {
+        "country": f"{ORD}.country",
+        "_lower_boundary": f"{ORD}.ordered_at",
+        "_upper_boundary": f"{ORD}.ordered_at",
+        "ordered_at": f"{ORD}.ordered_at",
+        "amount": f"{ORD}.amount",
+        "weekly_quantity": f"{ORD}.quantity",
+    },
+    sql_and_hints: {"country": f"{ORD}.country", "revenue": f"{ORD}.amount"},
     unnest_and_explode: {
         "order_id": f"{ORD}.order_id",
         "city": f"{ORD}.address",
@@ -386,6 +425,7 @@ def test_filters_join_keys_and_groups_are_reported_apart():
     assert "country" not in grouped.filters  # a key is the value of its own column
     windowed = lineage_of(window_over_partition, SCHEMAS)
     assert windowed.filters["country_total"] == ((ORD, "country"),)
+    assert windowed.filters["two_days"] == ((ORD, "ordered_at"),)
     joined = lineage_of(semi_join, SCHEMAS)
     assert joined.filters["order_id"] == ((CUS, "customer_id"), (CUS, "segment"), (ORD, "order_id"))
 
@@ -409,6 +449,23 @@ def test_another_plan_version_makes_every_column_unknown_with_one_warning(monkey
     assert "IR version" in str(warned[0].message)
     assert lineage.columns == {}
     assert lineage.unknown == ("quantity", "unit_price", "amount", "one")
+
+
+def test_an_expression_this_polster_does_not_read_is_unknown_with_one_warning(monkeypatch):
+    """What the reader does not know makes the columns it touches unknown, never wrong."""
+    import polster.core.lineage as lineage_module
+
+    fields = {k: v for k, v in lineage_module.VALUE_FIELDS.items() if k != "BinaryExpr"}
+    monkeypatch.setattr(lineage_module, "VALUE_FIELDS", fields)
+    with pytest.warns(LineageWarning, match="a BinaryExpr expression") as warned:
+        lineage = lineage_of(with_columns_arithmetic, SCHEMAS)
+    assert len(warned) == 1
+    assert describe(lineage) == {
+        "quantity": f"{ORD}.quantity",
+        "unit_price": f"{ORD}.unit_price",
+        "amount": "unknown",
+        "one": "(no input column)",
+    }
 
 
 def core_module(folder: Path, key: str, source: str):
@@ -438,8 +495,15 @@ def score(silver_orders):
 """
 
 
+README = Path(__file__).resolve().parents[2] / "template" / "README.md.jinja"
+
+
 def test_a_module_declares_the_lineage_of_its_opaque_columns(tmp_path):
-    declared = '{"score": ["silver_orders.amount", "silver_orders.status"]}'
+    """The declaration the generated README shows, in a module with an opaque column."""
+    section = README.read_text(encoding="utf-8").split("### Column lineage\n", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0].strip()
+    assert example.startswith("LINEAGE = ")
+    declared = example.removeprefix("LINEAGE = ")
     module = core_module(tmp_path, "gold_scores", SCORED.replace("{LINEAGE}", declared))
     lineage = lineage_of(module.score, SCHEMAS)
     assert describe(lineage) == {
@@ -491,22 +555,140 @@ def test_a_bronze_asset_has_no_upstream_asset_and_is_not_called(tmp_path):
     assert (lineage.columns, lineage.unknown, lineage.from_source) == ({}, (), True)
 
 
-TEMPLATE_CORE = Path(__file__).resolve().parents[2] / "template" / "src" / "core"
+TEMPLATE_CORE = README.parent / "src" / "core"
+
+
+def example_modules(folder: Path) -> list:
+    """The generated example's core modules (bronze, silver, gold), as the template has them."""
+    return [
+        core_module(folder, key, source.read_text(encoding="utf-8"))
+        for key in ("bronze_example", "silver_example", "gold_example")
+        for source in [TEMPLATE_CORE / f"{{% if include_examples %}}{key}.py{{% endif %}}"]
+    ]
 
 
 def test_the_examples_lineage_is_exact(tmp_path):
     """The generated example: silver's amount from bronze's quantity and unit_price, gold's
     average order value from silver's status and amount (a conditional sum)."""
-    modules = {}
-    for key in ("bronze_example", "silver_example", "gold_example"):
-        source = TEMPLATE_CORE / f"{{% if include_examples %}}{key}.py{{% endif %}}"
-        modules[key] = core_module(tmp_path, key, source.read_text(encoding="utf-8"))
-    bronze = modules["bronze_example"].RAW_SCHEMA
-    silver = lineage_of(modules["silver_example"].transform, {"bronze_example": bronze})
+    bronze, silver_module, gold_module = example_modules(tmp_path)
+    silver = lineage_of(silver_module.transform, {"bronze_example": bronze.RAW_SCHEMA})
     assert describe(silver)["amount"] == "bronze_example.quantity, bronze_example.unit_price"
     assert silver.unknown == ()
-    schema = pl.Schema(modules["silver_example"].SCHEMA)
-    gold = lineage_of(modules["gold_example"].aggregate, {"silver_example": schema})
+    schema = pl.Schema(silver_module.SCHEMA)
+    gold = lineage_of(gold_module.aggregate, {"silver_example": schema})
     assert describe(gold)["average_order_value"] == "silver_example.amount, silver_example.status"
     assert describe(gold)["revenue"] == "silver_example.amount, silver_example.status"
     assert gold.unknown == ()
+
+
+def test_each_materialization_carries_column_lineage_and_schema(store, tmp_path, monkeypatch):
+    """The generated example's three assets through Dagster, in process (1,000 generated
+    orders): bronze's columns come from its source (no upstream asset), silver's and gold's
+    exactly from the columns upstream; the column schema has the written types and the
+    module's COLUMNS descriptions."""
+    import dagster as dg
+    from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
+
+    bronze, silver, gold = example_modules(tmp_path)
+    monkeypatch.setattr(gold, "COLUMNS", {"revenue": "Completed orders' amounts"}, raising=False)
+    assets = [medallion_asset(f) for f in (bronze.extract, silver.transform, gold.aggregate)]
+    definitions = dg.Definitions(assets=assets, resources={TABLE_STORE: store})
+    result = definitions.resolve_implicit_global_asset_job_def().execute_in_process()
+    assert result.success
+    materialized = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+
+    def lineage(key: str) -> dict[str, str]:
+        value = materialized[key]["dagster/column_lineage"].value
+        return {
+            column: ", ".join(f"{d.asset_key.to_user_string()}.{d.column_name}" for d in deps)
+            for column, deps in value.deps_by_column.items()
+        }
+
+    assert lineage("bronze_example") == dict.fromkeys(bronze.RAW_SCHEMA.names(), "")
+    assert lineage("silver_example")["amount"] == (
+        "bronze_example.quantity, bronze_example.unit_price"
+    )
+    assert lineage("silver_example")["status"] == "bronze_example.status"
+    assert lineage("gold_example")["average_order_value"] == (
+        "silver_example.amount, silver_example.status"
+    )
+    assert lineage("gold_example")["orders"] == ""  # pl.len(): no input column
+    assert "column_lineage_unknown" not in materialized["gold_example"]
+    schema = materialized["gold_example"]["dagster/column_schema"].value
+    assert [(c.name, c.type, c.description) for c in schema.columns][-2:] == [
+        ("revenue", "Float64", "Completed orders' amounts"),
+        ("average_order_value", "Float64", None),
+    ]
+
+
+def test_a_partitioned_asset_gets_its_first_partition(tmp_path):
+    module = core_module(
+        tmp_path,
+        "gold_daily",
+        'import polars as pl\n\nPARTITIONS = "daily"\nPARTITIONS_START = "2024-01-01"\n\n\n'
+        "def aggregate(silver_orders, partition):\n"
+        '    return silver_orders.select("amount", pl.lit(partition).alias("day"))\n',
+    )
+    lineage = lineage_of(module.aggregate, SCHEMAS)
+    assert describe(lineage) == {"amount": f"{ORD}.amount", "day": "(no input column)"}
+
+
+def test_a_wrong_lineage_fails_the_asset_before_anything_is_written(store, tmp_path):
+    import dagster as dg
+    from polster.orchestration import runner
+    from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
+
+    orders = pl.DataFrame({"order_id": ["A"], "amount": [1.0], "status": ["paid"]})
+    store.write("silver_orders", orders)
+    declared = '{"score": ["silver_orders.stauts"]}'
+    module = core_module(tmp_path, "gold_scores", SCORED.replace("{LINEAGE}", declared))
+    definitions = dg.Definitions(
+        assets=[medallion_asset(module.score)], resources={TABLE_STORE: store}
+    )
+    job = definitions.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        asset_selection=[dg.AssetKey("gold_scores")], raise_on_error=False
+    )
+    (failure,) = result.get_step_failure_events()
+    assert runner.root_cause(failure.step_failure_data.error).startswith(
+        'LINEAGE["score"] in src/core/gold_scores.py names silver_orders.stauts, but '
+        "silver_orders has no column stauts (it has order_id, amount, status)"
+    )
+    assert not store.exists("gold_scores")  # the function itself would have run fine
+
+
+def test_a_plan_polster_cannot_read_leaves_the_run_alone_with_one_warning(
+    store, tmp_path, monkeypatch
+):
+    """Under another Polars IR, the table is still written; its columns are named unknown,
+    and the run log says why once."""
+    import dagster as dg
+    import polster.core.lineage as lineage_module
+    from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
+
+    monkeypatch.setattr(lineage_module, "SUPPORTED_IR_VERSIONS", frozenset({(0, 0)}))
+    store.write("silver_orders", pl.DataFrame({"order_id": ["A"], "amount": [1.0]}))
+    module = core_module(
+        tmp_path,
+        "gold_totals",
+        "import polars as pl\n\n\ndef total(silver_orders):\n"
+        '    return silver_orders.select(pl.col("amount").sum())\n',
+    )
+    definitions = dg.Definitions(
+        assets=[medallion_asset(module.total)], resources={TABLE_STORE: store}
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = definitions.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=[dg.AssetKey("gold_totals")]
+        )
+        assert result.success
+        logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    (metadata,) = [e.materialization.metadata for e in result.get_asset_materialization_events()]
+    assert metadata["dagster/column_lineage"].value.deps_by_column == {}
+    assert metadata["column_lineage_unknown"].value == "amount"
+    warned = [message for message in logged if "column lineage unknown" in message]
+    assert len(warned) == 1
+    assert "IR version" in warned[0]

@@ -5,15 +5,18 @@ nothing is read), and the plan it returns is read node by node: which upstream c
 each output column's VALUES are computed from. That is value lineage (OpenLineage's
 "direct" lineage): a filter predicate, a join key, a group_by key or an `over()`
 partition decides which rows or groups there are, not what a value is, so it is not a
-dependency of the columns it keeps; those are reported apart, in `filters`. Within one
+dependency of the columns it keeps; those are reported apart, in `filters`. (`over()`
+partitions are group_by keys for one expression: `sum(amount).over(country)` is a sum of
+amounts, as `group_by(country).agg(sum(amount))` is.) Within one
 expression every input column is a value dependency: the condition of a when/then, the
 predicate of an expression's own `.filter()`, the keys of `sort_by`, the indices of
 `gather`, the `order_by` of a window (`sum(amount) where status == "paid"` depends on
 status and amount). Sorting and slicing a frame change no value.
 
-A step Polars cannot show (map_elements, map_batches, a Python UDF, list.eval) or a frame
-made in Python (an eager detour: collect(), then .lazy()) hides where its columns come
-from: they are `unknown`, never guessed. A module names their sources itself with
+A step Polars cannot show (map_elements, map_batches, a Python UDF, list.eval, map_groups)
+or a frame made in Python (an eager detour: collect(), then .lazy(); a frame written in
+the code looks the same) hides where its columns come from: they are `unknown`, never
+guessed. A module names their sources itself with
 `LINEAGE = {"score": ["silver_orders.amount"]}` (polster.contract.declaration).
 
 How the plan is read: Polars' internal IR through its NodeTraverser
@@ -21,6 +24,8 @@ How the plan is read: Polars' internal IR through its NodeTraverser
 every optimization off so the plan is the code as written. The IR has what the code
 leaves implicit already resolved: `pl.all()`, selectors and `exclude` are expanded,
 aliases are output names, renames are projections, joins carry their resolved options.
+(The plan's JSON form is deprecated in Polars 2.1 and leaves all of that to the reader;
+the expression `meta` API sees one expression, not the frame steps around it.)
 The traverser has a version; only SUPPORTED_IR_VERSIONS are read. Another version (a
 Polars upgrade) makes every column unknown with one warning, and the tests fail
 (runtime/tests/test_lineage.py) until the cases are checked against it and the version
@@ -37,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import polars as pl
+from polars.exceptions import PanicException
 from polars.io.plugins import register_io_source
 
 from polster.contract.declaration import (
@@ -241,8 +247,9 @@ def plan_lineage(frame: pl.LazyFrame) -> ColumnLineage:
         if list(env) != names:
             msg = f"the plan gives columns {list(env)}, the frame {names}"
             raise FormatChangedError(msg)
-    except FormatChangedError as error:
-        return ColumnLineage({}, tuple(names), note=str(error))
+    except (Exception, PanicException) as error:  # a plan not as read: say so, guess nothing
+        problem = str(error) if isinstance(error, FormatChangedError) else repr(error)
+        return ColumnLineage({}, tuple(names), note=problem)
     columns = {name: tuple(sorted(c.value)) for name, c in env.items() if c.value is not None}
     filters = {name: tuple(sorted(c.rows)) for name, c in env.items() if c.rows}
     return ColumnLineage(
@@ -250,6 +257,7 @@ def plan_lineage(frame: pl.LazyFrame) -> ColumnLineage:
         unknown=tuple(name for name, c in env.items() if c.value is None),
         filters=filters,
         from_source=reader.from_source,
+        note="; ".join(dict.fromkeys(reader.problems)),
     )
 
 
@@ -289,7 +297,7 @@ VALUE_FIELDS = {
     "Ternary": ("predicate", "truthy", "falsy"),
     "Window": ("function", "order_by"),
 }
-GROUPING_FIELDS = {"Window": ("partition_by",)}
+GROUPING_FIELDS = {"Window": ("partition_by",), "Rolling": ("index_column",)}
 # IR nodes: the PlanReader method that reads each.
 NODE_READERS = {
     "PythonScan": "python_scan",
@@ -320,6 +328,9 @@ class PlanReader:
         self.traverser = traverser
         self.seen: dict[int, Env] = {}
         self.from_source = False
+        # What this module does not read (its columns are unknown): said in one warning.
+        self.problems: list[str] = []
+        self.structs: list[Column] = []  # the struct a struct.with_fields() evaluates on
 
     @contextmanager
     def at(self, node: int) -> Iterator[Any]:
@@ -345,8 +356,8 @@ class PlanReader:
             kind = type(view).__name__
             reader = getattr(self, NODE_READERS.get(kind, ""), None)
             if reader is None:
-                msg = f"a {kind} step, which this Polster does not read"
-                raise FormatChangedError(msg)
+                self.problems.append(f"a {kind} step, which this Polster does not read")
+                return dict.fromkeys(names, UNKNOWN)
             env = reader(view, names)
         if list(env) != names:
             msg = f"a {kind} step gives columns {list(env)}, its schema {names}"
@@ -356,17 +367,27 @@ class PlanReader:
     def expression(self, node: int, env: Env) -> Column:
         try:
             view = self.traverser.view_expression(node)
-        except NotImplementedError:  # map_elements, map_batches, list.eval...
+        except NotImplementedError as error:  # map_elements, map_batches, list.eval...
+            if str(error) == "field" and self.structs:  # pl.field() in struct.with_fields()
+                return self.structs[-1]
             return UNKNOWN
         kind = type(view).__name__
+        if kind == "StructEval":  # struct.with_fields(): the struct, and what it adds
+            struct = self.expression(view.expr, env)
+            self.structs.append(struct)
+            try:
+                added = [self.expression(e.node, env) for e in view.evaluation]
+            finally:
+                self.structs.pop()
+            return union([struct, *added])
         if kind == "Column":
             if view.name not in env:
                 msg = f"a column {view.name} the step's input does not have"
                 raise FormatChangedError(msg)
             return env[view.name]
         if kind not in VALUE_FIELDS:
-            msg = f"a {kind} expression, which this Polster does not read"
-            raise FormatChangedError(msg)
+            self.problems.append(f"a {kind} expression, which this Polster does not read")
+            return UNKNOWN
         values = [self.expression(n, env) for n in children(view, VALUE_FIELDS[kind])]
         result = union(values) if values else Column(frozenset())
         grouping = [self.expression(n, env) for n in children(view, GROUPING_FIELDS.get(kind, ()))]
@@ -432,9 +453,17 @@ class PlanReader:
         keys = self.expressions(view.keys, env)
         if view.apply:  # map_groups: a Python function makes every column but the keys
             return {name: keys.get(name, UNKNOWN) for name in names}
-        grouped = frozenset().union(*map(everything, keys.values()))
-        aggregates = with_rows(self.expressions(view.aggs, env), grouped)
-        return keys | aggregates
+        # group_by_dynamic() and rolling(): windows of an index column, labelled by it
+        # (the label, and its bounds with include_boundaries=True, come from that column)
+        windows = view.options.dynamic or view.options.rolling
+        aggregated = list(view.aggs)
+        index = {}
+        if windows is not None:
+            made = set(keys) | {e.output_name for e in aggregated}
+            index = {name: env[windows.index_column] for name in names if name not in made}
+        grouped = frozenset().union(*map(everything, [*keys.values(), *index.values()]))
+        made = keys | with_rows(self.expressions(aggregated, env), grouped) | index
+        return {name: made[name] for name in names}
 
     def union_step(self, view: Any, names: list[str]) -> Env:
         inputs = [self.node(node) for node in view.inputs]
@@ -454,7 +483,7 @@ class PlanReader:
         env = self.node(view.input)
         function = view.function
         kind = function[0] if isinstance(function, tuple) and function else None
-        if kind == "explode":
+        if kind in ("explode", "hint_sorted", "rechunk"):
             return {name: env[name] for name in names}
         if kind == "row_index":  # ("row_index", name, offset)
             return {name: env.get(name, Column(frozenset())) for name in names}
@@ -465,11 +494,8 @@ class PlanReader:
             return {name: env[name] if name in index else melted[name] for name in names}
         if kind == "unnest":  # ("unnest", struct columns, separator)
             return self.unnested(env, function[1], names)
-        if kind == "rename":
-            msg = f"a rename step {function!r}"
-            raise FormatChangedError(msg)
-        msg = f"a {kind or function!r} step, which this Polster does not read"
-        raise FormatChangedError(msg)
+        self.problems.append(f"a {kind or function!r} step, which this Polster does not read")
+        return dict.fromkeys(names, UNKNOWN)
 
     def unnested(self, env: Env, structs: list[str], names: list[str]) -> Env:
         schema = self.traverser.get_schema()  # at the MapFunction: the unnested columns

@@ -11,6 +11,7 @@ import dagster as dg
 from polster.contract.declaration import (
     asset_key_of,
     checks_of,
+    declared_lineage_of,
     partitioning_of,
     upstream_keys_of,
     write_mode_of,
@@ -21,6 +22,12 @@ from polster.contract.quality import CheckOutcome, schema_drift
 from polster.core.materialize import materialize
 from polster.core.storage import AuditError, Output, TableStore, WrittenTable
 from polster.orchestration.checks import check_result, check_specs
+from polster.orchestration.column_lineage import (
+    Derived,
+    column_descriptions,
+    derive_lineage,
+    lineage_metadata,
+)
 from polster.orchestration.io_manager import table_metadata
 from polster.orchestration.partitions import partitions_definition, partitions_metadata
 
@@ -47,6 +54,7 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     layer, _ = split_key(key)
     write_mode = write_mode_of(compute)  # a bad WRITE_MODE stops the definitions here
     partitioning = partitioning_of(compute)
+    declared_lineage_of(compute)  # so does a LINEAGE Polster cannot read
     settings: dict[str, object] = {
         "name": key,
         "group_name": layer,
@@ -74,8 +82,11 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     @dg.asset(**settings)  # type: ignore[call-overload]
     def _asset(context) -> Iterator[object]:  # no annotation: Dagster checks its type
         store = getattr(context.resources, TABLE_STORE)
+        lineage = derive_lineage(compute, store)  # once: no data read, before any write
+        if lineage.problem:
+            context.log.warning(f"{key}: column lineage unknown: {lineage.problem}")
         if partitioning is None:
-            written, metadata = yield from write(context, store)
+            written, metadata = yield from write(context, store, lineage)
             yield dg.MaterializeResult(
                 metadata=metadata,
                 check_results=[check_result(key, layer, outcome) for outcome in written.outcomes],
@@ -86,7 +97,7 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         rows_written, rows_rejected = 0, 0  # over the partitions of the run
         for partition_key in context.partition_keys:
             partition = date.fromisoformat(partition_key)
-            written, metadata = yield from write(context, store, partition, published)
+            written, metadata = yield from write(context, store, lineage, partition, published)
             published.append(partition_key)
             rows_written += written.rows_written or 0
             rows_rejected += written.rejected.row_count if written.rejected else 0
@@ -108,12 +119,13 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     def write(
         context: dg.AssetExecutionContext,
         store: TableStore,
+        lineage: Derived,
         partition: date | None = None,
         published: list[str] | None = None,
     ) -> Generator[object, None, tuple[WrittenTable, dict[str, object]]]:
         """Materialize one partition (or the whole table); returns it and its metadata for
-        the UI. A refused write yields its checks' results, then fails the asset (saying
-        which partitions of the run were `published` before it)."""
+        the UI (its column lineage among them). A refused write yields its checks' results,
+        then fails the asset (saying which partitions of the run were `published` before it)."""
         # Bronze takes whatever the source sends: report how its columns changed.
         before = store.schema(key) if layer == "bronze" else None
         try:
@@ -133,6 +145,8 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         drift = schema_drift(before, written.schema)
         if drift:
             context.log.warning(f"{key} schema drift since the last version: {'; '.join(drift)}")
-        return written, table_metadata(written, drift, store.environment)
+        metadata = table_metadata(written, drift, store.environment)
+        descriptions = column_descriptions(compute)
+        return written, metadata | lineage_metadata(lineage.lineage, written.schema, descriptions)
 
     return _asset
