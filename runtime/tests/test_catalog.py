@@ -333,3 +333,15 @@ def test_partitions_and_a_module_that_does_not_import_are_shown(
     (note,) = catalog.assets["silver_broken"].notes
     assert note.startswith("src/core/silver_broken.py could not be imported: ModuleNotFoundError")
     assert "could not be imported" in render.pages(catalog)["assets/silver_broken.html"]
+
+
+def test_a_polars_panic_while_reading_lineage_is_one_line(catalog, sample_project, monkeypatch):
+    def panics(compute, schemas):
+        msg = "index out of bounds"
+        raise pl.exceptions.PanicException(msg)
+
+    monkeypatch.setattr(collect, "lineage_of", panics)
+    _, store = catalog
+    project = project_at(sample_project, sample_project)
+    gold = collect.collect(project, store, "sample").assets["gold_revenue"]
+    assert "column lineage could not be read: PanicException: index out of bounds" in gold.notes

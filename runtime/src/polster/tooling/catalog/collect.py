@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import polars as pl
+from polars.exceptions import PanicException
 
 import polster.tooling.catalog.model as model
 from polster.contract.declaration import (
@@ -45,6 +46,8 @@ HISTORY_LIMIT = 10  # the commits shown per table
 PROFILE_ROWS = 1_000_000  # rows profiled per table at most (the first ones)
 PROFILE_BUDGET_SECONDS = 120.0  # past this, the remaining tables are not profiled
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# What reading a module, a table or a plan may raise: a Polars panic is a BaseException.
+FAILURES = (Exception, PanicException)
 
 
 def one_line(error: BaseException) -> str:
@@ -95,7 +98,7 @@ def collect_asset(
         compute = getattr(module, COMPUTE_FUNCTION[layer], None)
         if compute is None:
             notes.append(f"src/core/{key}.py has no {COMPUTE_FUNCTION[layer]}() function")
-    except Exception as error:  # the user's code: say why, keep building
+    except FAILURES as error:  # the user's code: say why, keep building
         notes.append(f"src/core/{key}.py could not be imported: {one_line(error)}")
     asset = model.Asset(
         key=key,
@@ -146,7 +149,7 @@ def declared_in(
     for name, read in readers.items():
         try:
             found[name] = read()
-        except Exception as error:
+        except FAILURES as error:
             found["notes"].append(one_line(error))
     described = found.pop("described", {})
     return found, described, getattr(module, "SCHEMA", None)
@@ -158,7 +161,7 @@ def read_table(store: TableStore, key: str, profile_rows: int) -> dict[str, Any]
     found: dict[str, Any] = {"notes": [], "schema": None}
     try:
         commit = store.latest_commit(key)
-    except Exception as error:
+    except FAILURES as error:
         found["unreadable"] = one_line(error)
         return found
     if commit is None:
@@ -178,13 +181,13 @@ def read_table(store: TableStore, key: str, profile_rows: int) -> dict[str, Any]
         found["schema"] = frame.collect_schema()
         if profile_rows:
             found["profile"] = profile(frame, commit.version, commit.rows, profile_rows)
-    except Exception as error:
+    except FAILURES as error:
         found["unreadable"] = one_line(error)
     try:
         if store.exists(rejected_key(key)):
             rejected = store.latest_commit(rejected_key(key))
             found["quarantined"] = rejected.rows if rejected else 0
-    except Exception as error:
+    except FAILURES as error:
         found["notes"].append(f"{rejected_key(key)}: {one_line(error)}")
     return found
 
@@ -307,7 +310,7 @@ def upstream_schema(key: str, schemas: Mapping[str, pl.Schema | None]) -> pl.Sch
     try:
         declared = getattr(importlib.import_module(f"core.{key}"), "SCHEMA", None)
         return pl.Schema(declared) if declared else None
-    except Exception:
+    except FAILURES:
         return None
 
 
@@ -331,7 +334,7 @@ def column_lineage(
         with warnings.catch_warnings():  # said once, on the page, by its note
             warnings.simplefilter("ignore", LineageWarning)
             lineage = lineage_of(compute, upstreams)
-    except Exception as error:
+    except FAILURES as error:
         return None, f"column lineage could not be read: {one_line(error)}"
     return lineage, (f"column lineage unknown: {lineage.note}" if lineage.note else None)
 
