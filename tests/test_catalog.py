@@ -43,7 +43,12 @@ def project(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     without_dagster_telemetry(project)
     run_polster(project, check=True)
     tables = table_files(project / "data")
-    make(project, "docs")  # the README's first Catalog command
+    built = make(project, "docs")  # the README's first Catalog command
+    assert (
+        f"Wrote the catalog of 3 asset(s): open {(project / 'catalog' / 'index.html').as_uri()}"
+        in built.stdout
+    )
+    assert "warning:" not in built.stderr, built.stderr  # every column's lineage is known
     (project.parent / "tables-before-docs.json").write_text(json.dumps(tables))
     return project
 
