@@ -289,6 +289,8 @@ def test_the_site_replaces_only_a_catalog_it_wrote(tmp_path):
 
 
 def test_polster_docs_writes_the_site_and_refuses_a_busy_port(sample_project, tmp_path, capsys):
+    defaults = cli.build_parser().parse_args(["docs"])
+    assert (defaults.profile_rows, defaults.port) == (collect.PROFILE_ROWS, 8000)
     assert cli.main(["docs", "--output", str(tmp_path / "site"), "--profile-rows", "10"]) == 0
     out = capsys.readouterr().out
     assert f"open {(tmp_path / 'site' / 'index.html').as_uri()}" in out
