@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the template tes
 from tests.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
 
 HOLD_LOCK = Path(__file__).with_name("hold_lock.py")
+WRITE_PARTITION = Path(__file__).with_name("write_partition.py")
 LEASE = 15  # the shortest lease Azure allows: how long a killed holder's lock outlives it
 pytestmark = pytest.mark.xdist_group("lake-locks")  # one emulator, one worker
 
@@ -110,3 +111,26 @@ def test_the_lock_of_a_killed_holder_expires(lake):
         assert waited < 1  # the kernel dropped the lock with its process
     else:
         assert 1 < waited < LEASE + 5, waited  # the lease expired: nobody renewed it
+
+
+def test_writers_of_different_partitions_commit_at_once(lake):
+    """Three processes, three quarantined writes each of a partition of their own: delta-rs
+    refuses some of these commits as conflicts (see conflicts.py); retried, all land."""
+    store, env = lake
+    days = ["2025-01-01", "2025-01-02", "2025-01-03"]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(WRITE_PARTITION), store.root, "silver_orders", day, day, "3"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env},
+        )
+        for day in days
+    ]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+    for key in ("silver_orders", "silver_orders__rejected"):
+        rows = store.read(key).collect()
+        assert sorted(rows["tag"].to_list()) == [f"{day}-2" for day in days], key
