@@ -82,3 +82,40 @@ def test_a_split_left_by_a_killed_writer_is_repaired_for_its_partition_only(stor
     other.write(KEY, rows("c"), partition=P)  # cleans up after the killed write of P
     assert not list(Path(store.root, "_polster", "pending").glob("*.json"))
     assert tags(other, REJECTED) == {str(P): ["c"], str(Q): ["b"]}
+
+
+def test_a_commit_that_finds_columns_changed_meanwhile_is_refused_in_one_line(store):
+    """A's rows of P are staged for the columns of before; B's write of Q adds a column
+    meanwhile: A's commit would undo it, so A is refused and nothing of it is kept."""
+    store.write(KEY, pl.DataFrame({"tag": ["old"]}), partition=P)
+    staged, resume = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def pause(key: str, stage: str) -> None:
+        if stage == "after-files" and threading.current_thread().name == "A":
+            staged.set()
+            assert resume.wait(timeout=30)
+
+    def write_a() -> None:
+        try:
+            store.write(KEY, pl.DataFrame({"tag": ["a"]}), partition=P)
+        except BaseException as error:
+            failures.append(error)
+
+    WRITE_STAGE_HOOKS.append(pause)
+    try:
+        a = threading.Thread(target=write_a, name="A")
+        a.start()
+        assert staged.wait(timeout=30)
+        store.write(KEY, pl.DataFrame({"tag": ["b"], "extra": [1]}), partition=Q)
+        resume.set()
+        a.join(timeout=30)
+    finally:
+        WRITE_STAGE_HOOKS.remove(pause)
+
+    (error,) = failures
+    assert str(error).startswith(f"{KEY} was not published: another process changed its columns")
+    assert "\n" not in str(error)
+    table = store.read(KEY).collect()
+    assert "extra" in table.columns
+    assert sorted(table["tag"].to_list()) == ["b", "old"]

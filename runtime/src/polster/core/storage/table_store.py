@@ -437,6 +437,9 @@ class TableStore:
                 staged[part] = self._stage_source(
                     part, frame, names[part], output, partition_values, landed or ()
                 )
+            # The columns the staged rows are made for: a commit that finds others (another
+            # partition's write changed them meanwhile) is refused instead of undoing them.
+            columns = {part: self._columns(part) for part in staged}
             evolutions = {
                 part: evolve(
                     part,
@@ -501,7 +504,7 @@ class TableStore:
                 else:
                     rows = total if part == key else None
                     versions[part] = self._commit(
-                        part, file, part_metadata, modes[part], rows, evolution
+                        part, file, part_metadata, modes[part], rows, evolution, columns[part]
                     )
             crash_point(key, "after-commit")
         except BaseException:
@@ -687,23 +690,23 @@ class TableStore:
         mode: str,
         rows: int | None = None,
         evolution: Evolution | None = None,
+        columns: str | None = None,
     ) -> int:
         """Commit one staged file as the table's next version (of `rows` rows, when known),
-        with the table's columns `evolution` decided; returns that version."""
+        with the table's columns `evolution` decided from the table's `columns` (its Delta
+        schema; None: no table yet); returns that version."""
         uri = self.uri(key)
         if rows is None and mode == "overwrite":
             rows = file.rows
         if rows is not None:
             metadata = {**metadata, "polster_rows": str(rows)}
         schema = evolution.schema if evolution is not None else file.schema
-        columns: list[str | None] = []  # the table's columns when first tried
+        keeps_rows = mode in ("partition", "append")  # the rows of other writes stay
 
-        def attempt(number: int) -> None:
+        def attempt(_: int) -> None:
             table = self._existing(key)
             now = table.schema().to_json() if table is not None else None
-            if number == 0 or columns[0] is None:  # (a table another write just created)
-                columns[:] = [now]
-            elif now != columns[0]:  # the staged rows were made for the columns of before
+            if keeps_rows and columns is not None and now != columns:
                 msg = (
                     f"{key} was not published: another process changed its columns while "
                     "this write was under way. Nothing of this write was kept: run it again"
@@ -723,7 +726,7 @@ class TableStore:
             )
 
         # Other partitions' writers commit meanwhile: retried (see conflicts.py).
-        with_retries(key, attempt, retry=mode in ("partition", "append"))
+        with_retries(key, attempt, retry=keeps_rows)
         return version_written(self._table(key), metadata["polster_write"])
 
     def _replace_partition_rows(
@@ -781,6 +784,11 @@ class TableStore:
         if self.remote is not None or not Path(self.uri(key)).is_dir():
             return []
         return remove_partial_files(Path(self.uri(key)))
+
+    def _columns(self, key: str) -> str | None:
+        """The table's Delta schema (as JSON); None without a table."""
+        table = self._existing(key)
+        return None if table is None else table.schema().to_json()
 
     def _schema_of(self, key: str) -> pl.Schema | None:
         """The columns of the table's latest version, from its log; None without a table."""
