@@ -119,3 +119,32 @@ def test_a_commit_that_finds_columns_changed_meanwhile_is_refused_in_one_line(st
     table = store.read(KEY).collect()
     assert "extra" in table.columns
     assert sorted(table["tag"].to_list()) == ["b", "old"]
+
+
+def test_a_read_during_a_write_sees_the_rejected_rows_of_the_kept_rows_unit(store):
+    """Between a write's two commits (its lock held: nothing to repair), a reader of the
+    rejected rows gets those that go with the kept rows, per partition."""
+    store.write(KEY, rows("old"), partition=P)
+    store.write(KEY, rows("old"), partition=Q)
+    between, resume = threading.Event(), threading.Event()
+
+    def pause(key: str, stage: str) -> None:
+        if stage == "between-commits" and threading.current_thread().name == "A":
+            between.set()
+            assert resume.wait(timeout=30)
+
+    WRITE_STAGE_HOOKS.append(pause)
+    try:
+        a = threading.Thread(
+            target=store.write, args=(KEY, rows("a")), kwargs={"partition": P}, name="A"
+        )
+        a.start()
+        assert between.wait(timeout=30)
+        during = tags(store, REJECTED), tags(store, KEY)
+        resume.set()
+        a.join(timeout=30)
+    finally:
+        WRITE_STAGE_HOOKS.remove(pause)
+
+    assert during == ({str(P): ["old"], str(Q): ["old"]},) * 2
+    assert tags(store, REJECTED) == tags(store, KEY) == {str(P): ["a"], str(Q): ["old"]}
