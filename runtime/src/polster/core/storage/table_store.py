@@ -10,16 +10,15 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
-from filelock import FileLock, Timeout
 
 from polster.contract.declaration import WriteMode
 from polster.contract.errors import PolsterError
@@ -29,7 +28,7 @@ from polster.contract.quality import (
     Quarantined,
     rejected_key,
 )
-from polster.core import paths, publish
+from polster.core import publish
 from polster.core.landing import (
     SOURCE_FILE,
     Landing,
@@ -37,19 +36,20 @@ from polster.core.landing import (
     ingested_files,
     source_columns,
 )
-from polster.core.locks import lock_path, table_lock
+from polster.core.locks import LocalLockArea, LockArea, lock_if_free, lock_name, table_lock
 from polster.core.settings import ENVIRONMENTS
 from polster.core.sources.files import LandedFile
 from polster.core.storage.commits import (
-    RECENT_COMMITS,
     blob_path_of,
     commit_metadata,
     last_write,
     maintenance_metadata,
-    row_writes,
+    version_written,
 )
+from polster.core.storage.conflicts import with_retries
 from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
 from polster.core.storage.disk_errors import disk_problem
+from polster.core.storage.lake_lock import LAKE_AREA, BlobLockArea
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -68,6 +68,12 @@ from polster.core.storage.recovery import (
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
 from polster.core.storage.restore import restore
 from polster.core.storage.schema_evolution import Evolution, evolve
+from polster.core.storage.units import (
+    Split,
+    find_splits,
+    repair_partition,
+    rows_of_kept_units,
+)
 from polster.core.storage.write_modes import (
     check_merge_batch,
     check_merge_columns,
@@ -92,9 +98,9 @@ class TableStore:
     sample: TableStore | None = None
     sample_size: int = 50
     fallback: TableStore | None = None
-    # Locks and the journal of writes in progress (.polster/ in the project).
-    state_dir: Path = field(default_factory=paths.state_dir)
     lock_timeout: float = 600.0
+    # On ADLS: seconds after which the lock of a writer that died expires (see lake_lock).
+    lease_seconds: int = 30
     # The environment (POLSTER_ENV) whose tables these are; every commit records it.
     environment: str = ENVIRONMENTS[0]
 
@@ -109,8 +115,9 @@ class TableStore:
 
     def read(self, key: str, version: int | None = None) -> pl.LazyFrame:
         """The table of `key` (its latest version unless one is given), lazily."""
+        writes: list[Split] = []  # splits of writes under way: read around them
         if key.endswith(REJECTED_SUFFIX) and version is None:
-            self._repair_if_idle(key.removesuffix(REJECTED_SUFFIX))
+            writes = self._repair_if_idle(key.removesuffix(REJECTED_SUFFIX))
         try:
             table = self._table(key, version)
         except StorageError:
@@ -118,7 +125,8 @@ class TableStore:
                 log.warning("ADLS unreachable: reading %s from %s", key, self.fallback.uri(key))
                 return self.fallback.read(key, version)
             raise
-        return pl.scan_delta(table, storage_options=self._polars_options)
+        rows = pl.scan_delta(table, storage_options=self._polars_options)
+        return rows_of_kept_units(rows, writes, partial(self._rows_at, key))
 
     def write(
         self,
@@ -153,11 +161,14 @@ class TableStore:
         """
         audit = audit or Audit()
         write_mode = write_mode or WriteMode()
+        # A Delta partition's rows are replaced by themselves: only that partition is locked.
+        # A MERGE reads (and may rewrite) the whole table.
+        lock = partition if write_mode.mode != "merge" else None
         try:
-            with self._locked(key):
+            with self._locked(key, lock):
                 written = self._call(
                     f"write {key}",
-                    lambda: self._publish(key, output, run_id, audit, write_mode, partition),
+                    lambda: self._publish(key, output, run_id, audit, write_mode, partition, lock),
                 )
         except StorageError as error:
             if self.fallback is None or isinstance(error, AuditError):
@@ -331,9 +342,27 @@ class TableStore:
             raise StorageError(msg) from None
 
     @contextmanager
-    def _locked(self, key: str) -> Iterator[None]:
-        with table_lock(self.state_dir / "locks", self.uri(key), key, self.lock_timeout):
+    def _locked(self, key: str, partition: date | None = None) -> Iterator[None]:
+        """Hold the write lock of the table (of just one of its partitions), in the lake."""
+        with table_lock(self._locks, key, self.lock_timeout, partition):
             yield
+
+    @cached_property
+    def _locks(self) -> LockArea:
+        folder = f"{self.root.rstrip('/')}/{LAKE_AREA}/locks"
+        if self.remote is None:
+            return LocalLockArea(Path(folder))
+        return BlobLockArea(self.remote, folder, self.lease_seconds)
+
+    @cached_property
+    def _journal(self) -> tuple[Any, str]:
+        """The file system and folder of the lake's journal of writes under way."""
+        folder = f"{self.root.rstrip('/')}/{LAKE_AREA}/pending"
+        if self.remote is None:
+            from fsspec.implementations.local import LocalFileSystem
+
+            return LocalFileSystem(), folder
+        return self.remote.filesystem(), blob_path_of(folder)
 
     def _publish(
         self,
@@ -343,9 +372,11 @@ class TableStore:
         audit: Audit,
         write_mode: WriteMode,
         partition: date | None,
+        lock: date | None,
     ) -> WrittenTable:
-        """Write -> audit -> publish, under the table's lock."""
-        notes = self._recover(key)
+        """Write -> audit -> publish, under the table's lock (of partition `lock` only, if
+        given)."""
+        notes = self._recover(key, lock)
         write_id = publish.new_write_id()
         parts: dict[str, Frame] = {key: output}
         if isinstance(output, Quarantined):
@@ -396,10 +427,14 @@ class TableStore:
             and self._existing(part) is not None
             for part in parts
         }
-        journal = write_journal(
-            self.state_dir / "pending",
-            write_id,
-            {part: f"{self.uri(part)}/{names[part]}" for part in parts},
+        journal = self._call(
+            f"write {key}",
+            lambda: write_journal(
+                *self._journal,
+                write_id,
+                lock_name(key, lock),
+                {part: f"{self.uri(part)}/{names[part]}" for part in parts},
+            ),
         )
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
@@ -409,6 +444,9 @@ class TableStore:
                 staged[part] = self._stage_source(
                     part, frame, names[part], output, partition_values, landed or ()
                 )
+            # The columns the staged rows are made for: a commit that finds others (another
+            # partition's write changed them meanwhile) is refused instead of undoing them.
+            columns = {part: self._columns(part) for part in staged}
             evolutions = {
                 part: evolve(
                     part,
@@ -473,7 +511,7 @@ class TableStore:
                 else:
                     rows = total if part == key else None
                     versions[part] = self._commit(
-                        part, file, part_metadata, modes[part], rows, evolution
+                        part, file, part_metadata, modes[part], rows, evolution, columns[part]
                     )
             crash_point(key, "after-commit")
         except BaseException:
@@ -489,9 +527,9 @@ class TableStore:
                         if folder:
                             Path(self.uri(part), folder).rmdir()
                         Path(self.uri(part)).rmdir()
-            self._delete_file(journal.as_posix(), local=True)
+            self._delete_journal(journal)
             raise
-        self._delete_file(journal.as_posix(), local=True)
+        self._delete_journal(journal)
         written = {
             part: WrittenTable(
                 key=part,
@@ -659,29 +697,44 @@ class TableStore:
         mode: str,
         rows: int | None = None,
         evolution: Evolution | None = None,
+        columns: str | None = None,
     ) -> int:
         """Commit one staged file as the table's next version (of `rows` rows, when known),
-        with the table's columns `evolution` decided; returns that version."""
+        with the table's columns `evolution` decided from the table's `columns` (its Delta
+        schema; None: no table yet); returns that version."""
         uri = self.uri(key)
         if rows is None and mode == "overwrite":
             rows = file.rows
         if rows is not None:
             metadata = {**metadata, "polster_rows": str(rows)}
-        table = self._existing(key)
         schema = evolution.schema if evolution is not None else file.schema
-        if table is not None and evolution is not None and evolution.rewritten:
-            publish.append_with_columns(table, self._scan(file.uri), metadata)
-            return table.version()
-        publish.commit(
-            uri,
-            [file],
-            schema,
-            metadata,
-            mode=mode,
-            table=table,
-            storage_options=self._delta_options,
-        )
-        return 0 if table is None else table.version() + 1
+        keeps_rows = mode in ("partition", "append")  # the rows of other writes stay
+
+        def attempt(_: int) -> None:
+            table = self._existing(key)
+            now = table.schema().to_json() if table is not None else None
+            if keeps_rows and columns is not None and now != columns:
+                msg = (
+                    f"{key} was not published: another process changed its columns while "
+                    "this write was under way. Nothing of this write was kept: run it again"
+                )
+                raise StorageError(msg)
+            if table is not None and evolution is not None and evolution.rewritten:
+                publish.append_with_columns(table, self._scan(file.uri), metadata)
+                return
+            publish.commit(
+                uri,
+                [file],
+                schema,
+                metadata,
+                mode=mode,
+                table=table,
+                storage_options=self._delta_options,
+            )
+
+        # Other partitions' writers commit meanwhile: retried (see conflicts.py).
+        with_retries(key, attempt, retry=keeps_rows)
+        return version_written(self._table(key), metadata["polster_write"])
 
     def _replace_partition_rows(
         self, key: str, file: publish.StagedFile, metadata: dict[str, str], partition: date | None
@@ -739,6 +792,11 @@ class TableStore:
             return []
         return remove_partial_files(Path(self.uri(key)))
 
+    def _columns(self, key: str) -> str | None:
+        """The table's Delta schema (as JSON); None without a table."""
+        table = self._existing(key)
+        return None if table is None else table.schema().to_json()
+
     def _schema_of(self, key: str) -> pl.Schema | None:
         """The columns of the table's latest version, from its log; None without a table."""
         table = self._existing(key)
@@ -758,91 +816,89 @@ class TableStore:
 
     # A journal of the writes in progress, so that a killed one is cleaned up after.
 
-    def _recover(self, key: str) -> list[str]:
+    def _recover(self, key: str, lock: date | None = None) -> list[str]:
         """Clean up after writes of `key` that were killed: the files no version
-        references, a split unit."""
+        references, a split unit. The caller holds the table's lock (of partition `lock`
+        only, if given): the journals of writes under that lock are those of killed ones."""
         notes = []
-        for path, write_id, files in journals(self.state_dir / "pending"):
+        for path, write_id, held, files in journals(*self._journal):
             if key not in files or not files[key].startswith(f"{self.uri(key)}/"):
                 continue  # another table's write (or another store's)
+            if lock is not None and held != lock_name(key, lock):
+                continue  # another partition's write: it may be under way
             for part, uri in files.items():
                 table = self._existing(part)
                 at = partial(self._open, self.uri(part))
                 if not referenced(table, at, uri, write_id):
                     self._delete_file(uri)
-            path.unlink(missing_ok=True)
+            self._delete_journal(path)
             notes.append(f"removed the files of an interrupted write ({write_id[:8]})")
         for part in (key, rejected_key(key)):
             notes.extend(
                 f"removed {path}: a killed write had left it half-written"
                 for path in self._remove_partial_files(part)
             )
-        repaired = self._repair_unit(key)
-        return [*notes, *([repaired] if repaired else [])]
+        return [*notes, *self._repair_units(key, lock_name(key, lock))[0]]
 
-    def _repair_unit(self, key: str) -> str | None:
-        """If a crash split kept and rejected rows between two runs, put them back together.
-
-        Rejected rows are committed first: after a crash between the two commits, the
-        rejected table is one write ahead. It is restored to the version of the unit the
-        kept table holds, as a new version that says so.
-        """
+    def _repair_units(self, key: str, held: str | None) -> tuple[list[str], list[Split]]:
+        """Put kept and rejected rows a killed write split back together (see units.py),
+        where nobody writes them: under the lock the caller `held` (a lock's name), or
+        one that is free now. Returns what was done, and the splits left (of writes
+        under way, between their two commits)."""
         rejected = rejected_key(key)
         rejected_table = self._existing(rejected)
         if rejected_table is None:
-            return None
-        kept_table = self._existing(key)
-        if kept_table is None:
-            # The very first write died between its commits: its rejected rows belong to
-            # no kept rows at all.
-            writes = row_writes(rejected_table, None)
-            if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
-                self.delete(rejected)
-                return f"removed {rejected}: an interrupted first write of {key} left it alone"
-            return None
-        unit = last_write(kept_table).get("polster_unit")
-        if unit is None or last_write(rejected_table).get("polster_unit") == unit:
-            return None
-        # The unit's rejected version: among the recent commits, else in the whole log.
-        match = next(
-            (
-                commit
-                for limit in (RECENT_COMMITS, None)
-                for commit in row_writes(rejected_table, limit)
-                if commit.get("polster_unit") == unit
-            ),
-            None,
-        )
-        if match is None:
-            return None
+            return [], []
+        notes, left = [], []
+        for split in find_splits(self._existing(key), rejected_table):
+            if held in (key, lock_name(key, split.partition)):
+                notes.append(self._repair(key, split))
+                continue
+            with lock_if_free(self._locks, key, split.partition) as idle:
+                if idle:
+                    notes.append(self._repair(key, split))
+                else:
+                    left.append(split)
+        return notes, left
+
+    def _repair(self, key: str, split: Split) -> str:
+        """Rejected rows committed first: after a crash between the two commits, they are
+        one write ahead. They are restored to those of the unit the kept rows belong to,
+        as a new version that says so."""
+        rejected = rejected_key(key)
+        if split.partition is None and split.unit is None:
+            self.delete(rejected)
+            return f"removed {rejected}: an interrupted first write of {key} left it alone"
+        where = f"partition {split.partition} of {rejected}" if split.partition else rejected
         metadata = {
             "polster_asset": rejected,
-            "polster_restored_version": str(match["version"]),
-            "polster_unit": unit,
             "polster_env": self.environment,
-            "polster_repaired": f"a crash left {rejected} one write ahead of {key}",
+            "polster_repaired": f"a crash left {where} one write ahead of {key}",
+            **({"polster_unit": split.unit} if split.unit else {}),
+            **({"polster_restored_version": str(split.version)} if split.version else {}),
         }
-        rejected_table.restore(
-            match["version"], commit_properties=CommitProperties(custom_metadata=metadata)
-        )
-        note = (
-            f"repaired {rejected}: an interrupted write had left it ahead of {key}; "
-            f"restored version {match['version']}, which goes with {key}'s rows"
+        table = self._table(rejected)
+        if split.partition is None:
+            commit = CommitProperties(custom_metadata=metadata)
+            table.restore(split.version, commit_properties=commit)
+        else:
+            rows_at = partial(self._rows_at, rejected)
+            repair_partition(table, split, metadata, rows_at)
+        note = f"repaired {where}: an interrupted write had left it ahead of {key}; " + (
+            f"restored version {split.version}, which goes with {key}'s rows"
+            if split.version is not None
+            else f"removed its rows, which no rows of {key} go with"
         )
         log.warning(note)
         return note
 
-    def _repair_if_idle(self, key: str) -> None:
-        """Repair a split unit before it is read, unless a write of it is under way."""
-        lock = FileLock(lock_path(self.state_dir / "locks", self.uri(key), key))
-        try:
-            lock.acquire(timeout=0)
-        except (Timeout, OSError):
-            return
-        try:
-            self._call(f"read {key}", lambda: self._repair_unit(key))
-        finally:
-            lock.release()
+    def _rows_at(self, key: str, version: int) -> pl.LazyFrame:
+        return pl.scan_delta(self._table(key, version), storage_options=self._polars_options)
+
+    def _repair_if_idle(self, key: str) -> list[Split]:
+        """Repair a split unit before it is read, unless a write of it is under way: the
+        splits of those are returned."""
+        return self._call(f"read {key}", lambda: self._repair_units(key, None))[1]
 
     def _file_info(self, uri: str) -> tuple[int, int]:
         """Size in bytes and modification time in milliseconds of a data file."""
@@ -852,10 +908,19 @@ class TableStore:
         info = self.remote.filesystem().info(blob_path_of(uri))
         return int(info["size"]), int(time.time() * 1000)
 
-    def _delete_file(self, uri: str, local: bool = False) -> None:
+    def _delete_journal(self, path: str) -> None:
+        filesystem, _ = self._journal
+        try:
+            filesystem.rm_file(path)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("could not delete the write journal %s (%s)", path, error)
+
+    def _delete_file(self, uri: str) -> None:
         """Delete a file that no version references; a file already gone is fine."""
         try:
-            if self.remote is None or local:
+            if self.remote is None:
                 Path(uri).unlink(missing_ok=True)
             else:
                 self.remote.filesystem().rm(blob_path_of(uri))
