@@ -272,6 +272,18 @@ def eager_result_is_opaque(silver_orders):
     return silver_orders.collect().select("order_id")
 
 
+def eager_series_is_opaque(silver_orders, silver_customers):
+    """A Series collected from an upstream is a literal in the plan, like a list in the
+    code; its values come from that upstream, which the plan no longer shows."""
+    b2b = silver_customers.filter(pl.col("segment") == "b2b").collect()["customer_id"]
+    return silver_orders.select(
+        "order_id",
+        pl.col("customer_id").is_in(b2b.implode()).alias("b2b"),
+        pl.lit(b2b).alias("b2b_ids"),
+        pl.col("status").is_in(["paid", "shipped"]).alias("settled"),
+    )
+
+
 CASES = {
     select_and_rename: {"id": f"{ORD}.order_id", "value": f"{ORD}.amount"},
     with_columns_arithmetic: {
@@ -403,6 +415,12 @@ CASES = {
         "flag": "(no input column)",
     },
     eager_result_is_opaque: {"order_id": "unknown"},
+    eager_series_is_opaque: {
+        "order_id": f"{ORD}.order_id",
+        "b2b": "unknown",
+        "b2b_ids": "unknown",
+        "settled": f"{ORD}.status",
+    },
 }
 
 

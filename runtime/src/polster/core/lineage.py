@@ -14,9 +14,11 @@ predicate of an expression's own `.filter()`, the keys of `sort_by`, the indices
 status and amount). Sorting and slicing a frame change no value.
 
 A step Polars cannot show (map_elements, map_batches, a Python UDF, list.eval, map_groups)
-or a frame made in Python (an eager detour: collect(), then .lazy(); a frame written in
-the code looks the same) hides where its columns come from: they are `unknown`, never
-guessed. A module names their sources itself with
+or a frame or Series made in Python (an eager detour: collect(), then .lazy(), or a
+collected column in `is_in()`; one written in the code looks the same) hides where its
+columns come from: they are `unknown`, never guessed. (A Python scalar computed eagerly,
+`.collect().item()`, is a constant to the plan: that one cannot be seen.)
+A module names their sources itself with
 `LINEAGE = {"score": ["silver_orders.amount"]}` (polster.contract.declaration).
 
 How the plan is read: Polars' internal IR through its NodeTraverser
@@ -57,6 +59,8 @@ from polster.contract.layers import PARTITION_PARAMETER
 from polster.contract.quality import Quarantined
 
 SUPPORTED_IR_VERSIONS = frozenset({(16, 0)})  # NodeTraverser.version() of Polars 2.1
+# What a Literal holds for a Series made in Python (a list or a number is itself).
+PY_SERIES = type(pl.Series()._s)
 
 Dep = tuple[str, str]  # (upstream asset key, upstream column)
 
@@ -380,6 +384,8 @@ class PlanReader:
             finally:
                 self.structs.pop()
             return union([struct, *added])
+        if kind == "Literal" and isinstance(view.value, PY_SERIES):  # an eager detour?
+            return UNKNOWN
         if kind == "Column":
             if view.name not in env:
                 msg = f"a column {view.name} the step's input does not have"
