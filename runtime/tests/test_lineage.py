@@ -158,6 +158,16 @@ def join_asof(silver_orders, silver_customers):
     )
 
 
+def join_asof_by_group(silver_orders, silver_customers):
+    """The right frame's `by` columns are dropped whatever their names."""
+    customers = silver_customers.select("customer_id", "name", "segment").sort("customer_id")
+    return (
+        silver_orders.select("customer_id", "country", "amount")
+        .sort("customer_id")
+        .join_asof(customers, on="customer_id", by_left="country", by_right="segment")
+    )
+
+
 def struct_and_list_ops(silver_orders):
     return silver_orders.select(
         pl.struct("quantity", "unit_price").alias("line"),
@@ -350,6 +360,12 @@ CASES = {
         "amount": f"{ORD}.amount",
         "name": f"{CUS}.name",
     },
+    join_asof_by_group: {
+        "customer_id": f"{ORD}.customer_id",
+        "country": f"{ORD}.country",
+        "amount": f"{ORD}.amount",
+        "name": f"{CUS}.name",
+    },
     struct_and_list_ops: {
         "line": f"{ORD}.quantity, {ORD}.unit_price",
         "city": f"{ORD}.address",
@@ -444,6 +460,13 @@ def test_filters_join_keys_and_groups_are_reported_apart():
     windowed = lineage_of(window_over_partition, SCHEMAS)
     assert windowed.filters["country_total"] == ((ORD, "country"),)
     assert windowed.filters["two_days"] == ((ORD, "ordered_at"),)
+    by_group = lineage_of(join_asof_by_group, SCHEMAS)
+    assert by_group.filters["name"] == (
+        (CUS, "customer_id"),
+        (CUS, "segment"),
+        (ORD, "country"),
+        (ORD, "customer_id"),
+    )
     joined = lineage_of(semi_join, SCHEMAS)
     assert joined.filters["order_id"] == ((CUS, "customer_id"), (CUS, "segment"), (ORD, "order_id"))
 

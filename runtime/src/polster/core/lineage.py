@@ -523,12 +523,19 @@ class PlanReader:
     def join(self, view: Any, names: list[str]) -> Env:
         left, right = self.node(view.input_left), self.node(view.input_right)
         how, _, _, suffix, coalesce, *_ = view.options
-        how = how[0] if isinstance(how, tuple) else how  # ("AsOf", strategy...)
+        left_by: list[str] = []
+        right_by: list[str] = []  # join_asof(by=...): matched within groups, always dropped
+        if isinstance(how, tuple):  # ("AsOf", strategy, tolerance, tolerance_str, by_left...)
+            how, *asof = how
+            if how == "AsOf":
+                left_by, right_by = asof[3] or [], asof[4] or []
         left_keys = [self.traverser.view_expression(e.node) for e in view.left_on]
         right_keys = [self.traverser.view_expression(e.node) for e in view.right_on]
         decided = frozenset().union(
             *(everything(self.expression(e.node, left)) for e in view.left_on),
             *(everything(self.expression(e.node, right)) for e in view.right_on),
+            *(everything(left[name]) for name in left_by),
+            *(everything(right[name]) for name in right_by),
         )
         if view.predicate is not None:  # join_where: its predicate reads both sides
             decided |= everything(self.expression(view.predicate.node, {**right, **left}))
@@ -536,7 +543,7 @@ class PlanReader:
             return with_rows({name: left[name] for name in names}, decided)
         out: Env = {}
         dropped_left: set[str] = set()
-        dropped_right: set[str] = set()
+        dropped_right: set[str] = set(right_by)
         if coalesce and how in ("Inner", "Left", "Right", "Full", "AsOf"):
             for lkey, rkey in zip(left_keys, right_keys, strict=True):
                 if type(lkey).__name__ != "Column" or type(rkey).__name__ != "Column":
