@@ -631,7 +631,8 @@ def test_each_materialization_carries_column_lineage_and_schema(store, tmp_path,
     from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
 
     bronze, silver, gold = example_modules(tmp_path)
-    monkeypatch.setattr(gold, "COLUMNS", {"revenue": "Completed orders' amounts"}, raising=False)
+    described = {"revenue": "Completed  orders'\n    amounts"}  # one line, as in the catalog
+    monkeypatch.setattr(gold, "COLUMNS", described, raising=False)
     assets = [medallion_asset(f) for f in (bronze.extract, silver.transform, gold.aggregate)]
     definitions = dg.Definitions(assets=assets, resources={TABLE_STORE: store})
     result = definitions.resolve_implicit_global_asset_job_def().execute_in_process()
@@ -663,6 +664,18 @@ def test_each_materialization_carries_column_lineage_and_schema(store, tmp_path,
         ("revenue", "Float64", "Completed orders' amounts"),
         ("average_order_value", "Float64", None),
     ]
+
+
+def test_a_columns_declaration_polster_cannot_read_stops_the_definitions(tmp_path):
+    from polster.orchestration.asset_factory import medallion_asset
+
+    module = core_module(
+        tmp_path,
+        "gold_described",
+        'COLUMNS = ["revenue"]\n\n\ndef aggregate(silver_orders):\n    return silver_orders\n',
+    )
+    with pytest.raises(DeclarationError, match=r"COLUMNS in src/core/gold_described.py must map"):
+        medallion_asset(module.aggregate)
 
 
 def test_a_partitioned_asset_gets_its_first_partition(tmp_path):

@@ -4,12 +4,12 @@ The lineage comes from the asset's Polars plan (polster.core.lineage), derived o
 materialization from the schemas of its upstream tables (no data is read), before the
 table is written: a LINEAGE declaration naming a column its upstream does not have fails
 the asset with nothing written. Column descriptions come from the module's COLUMNS
-(`COLUMNS = {"revenue": "Sum of completed orders' amounts"}`), when it has one.
+(`COLUMNS = {"revenue": "Sum of completed orders' amounts"}`, read by
+polster.contract.declaration.declared_columns), when it has one.
 """
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,18 +53,6 @@ def derive_lineage(compute: Callable[..., object], store: TableStore) -> Derived
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return Derived(None, f"{type(error).__name__}: {first}")
     return Derived(lineage, lineage.note)
-
-
-def column_descriptions(compute: Callable[..., object]) -> dict[str, str]:
-    """The column descriptions the module declares (COLUMNS), if it declares any."""
-    declared = getattr(inspect.getmodule(compute), "COLUMNS", None)
-    if not isinstance(declared, Mapping):
-        return {}
-    return {
-        name: text
-        for name, text in declared.items()
-        if isinstance(name, str) and isinstance(text, str)
-    }
 
 
 def lineage_metadata(
