@@ -666,6 +666,28 @@ def test_each_materialization_carries_column_lineage_and_schema(store, tmp_path,
     ]
 
 
+def per_status(silver_orders):
+    """Columns named after the data: on the rowless placeholder there are none of them."""
+    statuses = silver_orders.select("status").unique().collect()["status"].to_list()
+    return silver_orders.group_by("country").agg(
+        pl.col("amount").filter(pl.col("status") == status).sum().alias(status)
+        for status in statuses
+    )
+
+
+def test_a_written_column_the_plan_does_not_show_is_named_unknown():
+    """The plan is read on rowless frames: a column that comes from the data (one per
+    status) is not in it, and the materialization says its lineage is unknown."""
+    from polster.orchestration.column_lineage import lineage_metadata
+
+    lineage = lineage_of(per_status, SCHEMAS)
+    assert describe(lineage) == {"country": f"{ORD}.country"}
+    written = pl.Schema({"country": pl.String, "paid": pl.Float64, "open": pl.Float64})
+    metadata = lineage_metadata(lineage, written, {})
+    assert list(metadata["dagster/column_lineage"].value.deps_by_column) == ["country"]
+    assert metadata["column_lineage_unknown"].value == "paid, open"
+
+
 def test_a_columns_declaration_polster_cannot_read_stops_the_definitions(tmp_path):
     from polster.orchestration.asset_factory import medallion_asset
 

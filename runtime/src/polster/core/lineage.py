@@ -17,7 +17,9 @@ A step Polars cannot show (map_elements, map_batches, a Python UDF, list.eval, m
 or a frame or Series made in Python (an eager detour: collect(), then .lazy(), or a
 collected column in `is_in()`; one written in the code looks the same) hides where its
 columns come from: they are `unknown`, never guessed. (A Python scalar computed eagerly,
-`.collect().item()`, is a constant to the plan: that one cannot be seen.)
+`.collect().item()`, is a constant to the plan: that one cannot be seen; nor can a plan
+that depends on the data, which is read as it is for no rows: a column per value found
+is not in it, and the materialization names it unknown.)
 A module names their sources itself with
 `LINEAGE = {"score": ["silver_orders.amount"]}` (polster.contract.declaration).
 

@@ -60,7 +60,9 @@ def lineage_metadata(
 ) -> dict[str, object]:
     """`dagster/column_schema` (types of the written table, with descriptions) and
     `dagster/column_lineage` (each column's upstream asset columns; a column whose lineage
-    is unknown is left out, and named in `column_lineage_unknown`)."""
+    is unknown is left out, and named in `column_lineage_unknown`: one an opaque step
+    makes, or one the plan does not have, the plan being read on rowless frames, where a
+    column named after the data is not made)."""
     columns = [
         dg.TableColumn(name, str(dtype), description=descriptions.get(name))
         for name, dtype in schema.items()
@@ -70,13 +72,15 @@ def lineage_metadata(
     }
     if lineage is None:
         return metadata
-    deps_by_column = {}
+    planned = {*lineage.columns, *lineage.unknown} - set(lineage.declared)
+    deps_by_column, unknown = {}, []
     for name in schema.names():
         if name in lineage.columns:
             deps = lineage.columns[name]
-        elif lineage.from_source and name not in lineage.unknown:
-            deps = ()  # from the source: no upstream asset
+        elif lineage.from_source and not planned:
+            deps = ()  # a source's column (its function is not called): no upstream asset
         else:
+            unknown.append(name)
             continue
         deps_by_column[name] = [
             dg.TableColumnDep(asset_key=dg.AssetKey(asset), column_name=column)
@@ -85,7 +89,6 @@ def lineage_metadata(
     metadata["dagster/column_lineage"] = dg.MetadataValue.column_lineage(
         dg.TableColumnLineage(deps_by_column=deps_by_column)
     )
-    unknown = [name for name in schema.names() if name in lineage.unknown]
     if unknown:
         metadata["column_lineage_unknown"] = dg.MetadataValue.text(", ".join(unknown))
     return metadata
