@@ -209,6 +209,15 @@ def unnest_and_explode(silver_orders):
     return silver_orders.select("order_id", "address", "tags").unnest("address").explode("tags")
 
 
+def unnest_with_separator(silver_orders, silver_customers):
+    customer = silver_customers.select("customer_id", pl.struct("name", "segment").alias("c"))
+    return (
+        silver_orders.select("customer_id", "address")
+        .join(customer, on="customer_id")
+        .unnest("address", "c", separator="_")
+    )
+
+
 def concat_vertical(silver_orders):
     return pl.concat(
         [
@@ -388,6 +397,13 @@ CASES = {
         "city": f"{ORD}.address",
         "zip": f"{ORD}.address",
         "tags": f"{ORD}.tags",
+    },
+    unnest_with_separator: {
+        "customer_id": f"{ORD}.customer_id",
+        "address_city": f"{ORD}.address",
+        "address_zip": f"{ORD}.address",
+        "c_name": f"{CUS}.name, {CUS}.segment",
+        "c_segment": f"{CUS}.name, {CUS}.segment",
     },
     concat_vertical: {"value": f"{ORD}.amount, {ORD}.quantity"},
     concat_diagonal: {

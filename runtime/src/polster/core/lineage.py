@@ -501,11 +501,13 @@ class PlanReader:
             melted = {variable: Column(frozenset()), value: union([env[n] for n in on])}
             return {name: env[name] if name in index else melted[name] for name in names}
         if kind == "unnest":  # ("unnest", struct columns, separator)
-            return self.unnested(env, function[1], names)
+            return self.unnested(env, function[1], function[2], names)
         self.problems.append(f"a {kind or function!r} step, which this Polster does not read")
         return dict.fromkeys(names, UNKNOWN)
 
-    def unnested(self, env: Env, structs: list[str], names: list[str]) -> Env:
+    def unnested(
+        self, env: Env, structs: list[str], separator: str | None, names: list[str]
+    ) -> Env:
         schema = self.traverser.get_schema()  # at the MapFunction: the unnested columns
         with self.at(self.traverser.get_inputs()[0]) as traverser:
             before = traverser.get_schema()
@@ -515,7 +517,8 @@ class PlanReader:
             if not isinstance(dtype, pl.Struct):
                 msg = f"unnest of {struct}, a {dtype}"
                 raise FormatChangedError(msg)
-            origin |= dict.fromkeys((f.name for f in dtype.fields), struct)
+            prefix = "" if separator is None else f"{struct}{separator}"
+            origin |= dict.fromkeys((f"{prefix}{f.name}" for f in dtype.fields), struct)
         fields = [name for name in schema if name not in env or name in structs]
         if any(name not in origin for name in fields):
             msg = f"unnest gives {fields}, its structs hold {list(origin)}"
