@@ -4,6 +4,7 @@ it cannot read). The browser test of the pages is in tests/test_catalog.py."""
 
 from __future__ import annotations
 
+import html
 import importlib
 import json
 import os
@@ -246,6 +247,26 @@ def test_no_secret_reaches_any_file_of_the_site(sample_project, tmp_path, monkey
     for secret in (ACCOUNT_KEY, API_TOKEN, "pa55-w0rd!"):
         assert not any(secret in text for text in texts), secret
     assert site.HIDDEN in (output / "assets" / "bronze_orders.html").read_text()
+
+
+def test_a_secret_is_hidden_in_its_escaped_form_too(tmp_path):
+    """A SAS token has "&"s: on a page it is written "&amp;", and a browser shows it whole."""
+    sas = "sv=2024-08-04&ss=b&srt=sco&sp=rl&sig=Zm9vYmFy%2Bc2VjcmV0"
+    column = model.Column(name=f'x {sas} "{API_TOKEN}"', dtype="String")
+    asset = model.Asset(
+        key="gold_a",
+        layer="gold",
+        notes=(f"cannot read https://acct.blob/x?{sas}",),
+        columns=(column,),
+    )
+    catalog = model.Catalog("p", "dev", "now", {"gold_a": asset})
+    secrets = site.secret_values({"ADLS_SAS_TOKEN": sas, "X_API_TOKEN": f'"{API_TOKEN}"'})
+    output = site.write_site(tmp_path / "site", render.pages(catalog), secrets).parent
+    for path in output.rglob("*"):
+        if path.is_file():
+            shown = html.unescape(path.read_text())
+            assert sas not in shown, path.name
+            assert API_TOKEN not in shown, path.name
 
 
 def test_pages_escape_the_projects_text_and_load_nothing_from_elsewhere():

@@ -158,6 +158,16 @@ def join_asof(silver_orders, silver_customers):
     )
 
 
+def join_asof_by_group(silver_orders, silver_customers):
+    """The right frame's `by` columns are dropped whatever their names."""
+    customers = silver_customers.select("customer_id", "name", "segment").sort("customer_id")
+    return (
+        silver_orders.select("customer_id", "country", "amount")
+        .sort("customer_id")
+        .join_asof(customers, on="customer_id", by_left="country", by_right="segment")
+    )
+
+
 def struct_and_list_ops(silver_orders):
     return silver_orders.select(
         pl.struct("quantity", "unit_price").alias("line"),
@@ -197,6 +207,15 @@ def sql_and_hints(silver_orders):
 
 def unnest_and_explode(silver_orders):
     return silver_orders.select("order_id", "address", "tags").unnest("address").explode("tags")
+
+
+def unnest_with_separator(silver_orders, silver_customers):
+    customer = silver_customers.select("customer_id", pl.struct("name", "segment").alias("c"))
+    return (
+        silver_orders.select("customer_id", "address")
+        .join(customer, on="customer_id")
+        .unnest("address", "c", separator="_")
+    )
 
 
 def concat_vertical(silver_orders):
@@ -272,6 +291,18 @@ def eager_result_is_opaque(silver_orders):
     return silver_orders.collect().select("order_id")
 
 
+def eager_series_is_opaque(silver_orders, silver_customers):
+    """A Series collected from an upstream is a literal in the plan, like a list in the
+    code; its values come from that upstream, which the plan no longer shows."""
+    b2b = silver_customers.filter(pl.col("segment") == "b2b").collect()["customer_id"]
+    return silver_orders.select(
+        "order_id",
+        pl.col("customer_id").is_in(b2b.implode()).alias("b2b"),
+        pl.lit(b2b).alias("b2b_ids"),
+        pl.col("status").is_in(["paid", "shipped"]).alias("settled"),
+    )
+
+
 CASES = {
     select_and_rename: {"id": f"{ORD}.order_id", "value": f"{ORD}.amount"},
     with_columns_arithmetic: {
@@ -338,6 +369,12 @@ CASES = {
         "amount": f"{ORD}.amount",
         "name": f"{CUS}.name",
     },
+    join_asof_by_group: {
+        "customer_id": f"{ORD}.customer_id",
+        "country": f"{ORD}.country",
+        "amount": f"{ORD}.amount",
+        "name": f"{CUS}.name",
+    },
     struct_and_list_ops: {
         "line": f"{ORD}.quantity, {ORD}.unit_price",
         "city": f"{ORD}.address",
@@ -360,6 +397,13 @@ CASES = {
         "city": f"{ORD}.address",
         "zip": f"{ORD}.address",
         "tags": f"{ORD}.tags",
+    },
+    unnest_with_separator: {
+        "customer_id": f"{ORD}.customer_id",
+        "address_city": f"{ORD}.address",
+        "address_zip": f"{ORD}.address",
+        "c_name": f"{CUS}.name, {CUS}.segment",
+        "c_segment": f"{CUS}.name, {CUS}.segment",
     },
     concat_vertical: {"value": f"{ORD}.amount, {ORD}.quantity"},
     concat_diagonal: {
@@ -403,6 +447,12 @@ CASES = {
         "flag": "(no input column)",
     },
     eager_result_is_opaque: {"order_id": "unknown"},
+    eager_series_is_opaque: {
+        "order_id": f"{ORD}.order_id",
+        "b2b": "unknown",
+        "b2b_ids": "unknown",
+        "settled": f"{ORD}.status",
+    },
 }
 
 
@@ -426,6 +476,13 @@ def test_filters_join_keys_and_groups_are_reported_apart():
     windowed = lineage_of(window_over_partition, SCHEMAS)
     assert windowed.filters["country_total"] == ((ORD, "country"),)
     assert windowed.filters["two_days"] == ((ORD, "ordered_at"),)
+    by_group = lineage_of(join_asof_by_group, SCHEMAS)
+    assert by_group.filters["name"] == (
+        (CUS, "customer_id"),
+        (CUS, "segment"),
+        (ORD, "country"),
+        (ORD, "customer_id"),
+    )
     joined = lineage_of(semi_join, SCHEMAS)
     assert joined.filters["order_id"] == ((CUS, "customer_id"), (CUS, "segment"), (ORD, "order_id"))
 
@@ -590,7 +647,8 @@ def test_each_materialization_carries_column_lineage_and_schema(store, tmp_path,
     from polster.orchestration.asset_factory import TABLE_STORE, medallion_asset
 
     bronze, silver, gold = example_modules(tmp_path)
-    monkeypatch.setattr(gold, "COLUMNS", {"revenue": "Completed orders' amounts"}, raising=False)
+    described = {"revenue": "Completed  orders'\n    amounts"}  # one line, as in the catalog
+    monkeypatch.setattr(gold, "COLUMNS", described, raising=False)
     assets = [medallion_asset(f) for f in (bronze.extract, silver.transform, gold.aggregate)]
     definitions = dg.Definitions(assets=assets, resources={TABLE_STORE: store})
     result = definitions.resolve_implicit_global_asset_job_def().execute_in_process()
@@ -622,6 +680,40 @@ def test_each_materialization_carries_column_lineage_and_schema(store, tmp_path,
         ("revenue", "Float64", "Completed orders' amounts"),
         ("average_order_value", "Float64", None),
     ]
+
+
+def per_status(silver_orders):
+    """Columns named after the data: on the rowless placeholder there are none of them."""
+    statuses = silver_orders.select("status").unique().collect()["status"].to_list()
+    return silver_orders.group_by("country").agg(
+        pl.col("amount").filter(pl.col("status") == status).sum().alias(status)
+        for status in statuses
+    )
+
+
+def test_a_written_column_the_plan_does_not_show_is_named_unknown():
+    """The plan is read on rowless frames: a column that comes from the data (one per
+    status) is not in it, and the materialization says its lineage is unknown."""
+    from polster.orchestration.column_lineage import lineage_metadata
+
+    lineage = lineage_of(per_status, SCHEMAS)
+    assert describe(lineage) == {"country": f"{ORD}.country"}
+    written = pl.Schema({"country": pl.String, "paid": pl.Float64, "open": pl.Float64})
+    metadata = lineage_metadata(lineage, written, {})
+    assert list(metadata["dagster/column_lineage"].value.deps_by_column) == ["country"]
+    assert metadata["column_lineage_unknown"].value == "paid, open"
+
+
+def test_a_columns_declaration_polster_cannot_read_stops_the_definitions(tmp_path):
+    from polster.orchestration.asset_factory import medallion_asset
+
+    module = core_module(
+        tmp_path,
+        "gold_described",
+        'COLUMNS = ["revenue"]\n\n\ndef aggregate(silver_orders):\n    return silver_orders\n',
+    )
+    with pytest.raises(DeclarationError, match=r"COLUMNS in src/core/gold_described.py must map"):
+        medallion_asset(module.aggregate)
 
 
 def test_a_partitioned_asset_gets_its_first_partition(tmp_path):

@@ -14,9 +14,13 @@ predicate of an expression's own `.filter()`, the keys of `sort_by`, the indices
 status and amount). Sorting and slicing a frame change no value.
 
 A step Polars cannot show (map_elements, map_batches, a Python UDF, list.eval, map_groups)
-or a frame made in Python (an eager detour: collect(), then .lazy(); a frame written in
-the code looks the same) hides where its columns come from: they are `unknown`, never
-guessed. A module names their sources itself with
+or a frame or Series made in Python (an eager detour: collect(), then .lazy(), or a
+collected column in `is_in()`; one written in the code looks the same) hides where its
+columns come from: they are `unknown`, never guessed. (A Python scalar computed eagerly,
+`.collect().item()`, is a constant to the plan: that one cannot be seen; nor can a plan
+that depends on the data, which is read as it is for no rows: a column per value found
+is not in it, and the materialization names it unknown.)
+A module names their sources itself with
 `LINEAGE = {"score": ["silver_orders.amount"]}` (polster.contract.declaration).
 
 How the plan is read: Polars' internal IR through its NodeTraverser
@@ -57,6 +61,8 @@ from polster.contract.layers import PARTITION_PARAMETER
 from polster.contract.quality import Quarantined
 
 SUPPORTED_IR_VERSIONS = frozenset({(16, 0)})  # NodeTraverser.version() of Polars 2.1
+# What a Literal holds for a Series made in Python (a list or a number is itself).
+PY_SERIES = type(pl.Series()._s)
 
 Dep = tuple[str, str]  # (upstream asset key, upstream column)
 
@@ -380,6 +386,8 @@ class PlanReader:
             finally:
                 self.structs.pop()
             return union([struct, *added])
+        if kind == "Literal" and isinstance(view.value, PY_SERIES):  # an eager detour?
+            return UNKNOWN
         if kind == "Column":
             if view.name not in env:
                 msg = f"a column {view.name} the step's input does not have"
@@ -493,11 +501,13 @@ class PlanReader:
             melted = {variable: Column(frozenset()), value: union([env[n] for n in on])}
             return {name: env[name] if name in index else melted[name] for name in names}
         if kind == "unnest":  # ("unnest", struct columns, separator)
-            return self.unnested(env, function[1], names)
+            return self.unnested(env, function[1], function[2], names)
         self.problems.append(f"a {kind or function!r} step, which this Polster does not read")
         return dict.fromkeys(names, UNKNOWN)
 
-    def unnested(self, env: Env, structs: list[str], names: list[str]) -> Env:
+    def unnested(
+        self, env: Env, structs: list[str], separator: str | None, names: list[str]
+    ) -> Env:
         schema = self.traverser.get_schema()  # at the MapFunction: the unnested columns
         with self.at(self.traverser.get_inputs()[0]) as traverser:
             before = traverser.get_schema()
@@ -507,7 +517,8 @@ class PlanReader:
             if not isinstance(dtype, pl.Struct):
                 msg = f"unnest of {struct}, a {dtype}"
                 raise FormatChangedError(msg)
-            origin |= dict.fromkeys((f.name for f in dtype.fields), struct)
+            prefix = "" if separator is None else f"{struct}{separator}"
+            origin |= dict.fromkeys((f"{prefix}{f.name}" for f in dtype.fields), struct)
         fields = [name for name in schema if name not in env or name in structs]
         if any(name not in origin for name in fields):
             msg = f"unnest gives {fields}, its structs hold {list(origin)}"
@@ -517,12 +528,19 @@ class PlanReader:
     def join(self, view: Any, names: list[str]) -> Env:
         left, right = self.node(view.input_left), self.node(view.input_right)
         how, _, _, suffix, coalesce, *_ = view.options
-        how = how[0] if isinstance(how, tuple) else how  # ("AsOf", strategy...)
+        left_by: list[str] = []
+        right_by: list[str] = []  # join_asof(by=...): matched within groups, always dropped
+        if isinstance(how, tuple):  # ("AsOf", strategy, tolerance, tolerance_str, by_left...)
+            how, *asof = how
+            if how == "AsOf":
+                left_by, right_by = asof[3] or [], asof[4] or []
         left_keys = [self.traverser.view_expression(e.node) for e in view.left_on]
         right_keys = [self.traverser.view_expression(e.node) for e in view.right_on]
         decided = frozenset().union(
             *(everything(self.expression(e.node, left)) for e in view.left_on),
             *(everything(self.expression(e.node, right)) for e in view.right_on),
+            *(everything(left[name]) for name in left_by),
+            *(everything(right[name]) for name in right_by),
         )
         if view.predicate is not None:  # join_where: its predicate reads both sides
             decided |= everything(self.expression(view.predicate.node, {**right, **left}))
@@ -530,7 +548,7 @@ class PlanReader:
             return with_rows({name: left[name] for name in names}, decided)
         out: Env = {}
         dropped_left: set[str] = set()
-        dropped_right: set[str] = set()
+        dropped_right: set[str] = set(right_by)
         if coalesce and how in ("Inner", "Left", "Right", "Full", "AsOf"):
             for lkey, rkey in zip(left_keys, right_keys, strict=True):
                 if type(lkey).__name__ != "Column" or type(rkey).__name__ != "Column":

@@ -11,6 +11,7 @@ import dagster as dg
 from polster.contract.declaration import (
     asset_key_of,
     checks_of,
+    declared_columns,
     declared_lineage_of,
     partitioning_of,
     upstream_keys_of,
@@ -24,7 +25,6 @@ from polster.core.storage import AuditError, Output, TableStore, WrittenTable
 from polster.orchestration.checks import check_result, check_specs
 from polster.orchestration.column_lineage import (
     Derived,
-    column_descriptions,
     derive_lineage,
     lineage_metadata,
 )
@@ -55,6 +55,7 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     write_mode = write_mode_of(compute)  # a bad WRITE_MODE stops the definitions here
     partitioning = partitioning_of(compute)
     declared_lineage_of(compute)  # so does a LINEAGE Polster cannot read
+    descriptions = declared_columns(inspect.getmodule(compute), key)  # and a bad COLUMNS
     settings: dict[str, object] = {
         "name": key,
         "group_name": layer,
@@ -146,7 +147,6 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
         if drift:
             context.log.warning(f"{key} schema drift since the last version: {'; '.join(drift)}")
         metadata = table_metadata(written, drift, store.environment)
-        descriptions = column_descriptions(compute)
         return written, metadata | lineage_metadata(lineage.lineage, written.schema, descriptions)
 
     return _asset

@@ -4,12 +4,12 @@ The lineage comes from the asset's Polars plan (polster.core.lineage), derived o
 materialization from the schemas of its upstream tables (no data is read), before the
 table is written: a LINEAGE declaration naming a column its upstream does not have fails
 the asset with nothing written. Column descriptions come from the module's COLUMNS
-(`COLUMNS = {"revenue": "Sum of completed orders' amounts"}`), when it has one.
+(`COLUMNS = {"revenue": "Sum of completed orders' amounts"}`, read by
+polster.contract.declaration.declared_columns), when it has one.
 """
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -55,24 +55,14 @@ def derive_lineage(compute: Callable[..., object], store: TableStore) -> Derived
     return Derived(lineage, lineage.note)
 
 
-def column_descriptions(compute: Callable[..., object]) -> dict[str, str]:
-    """The column descriptions the module declares (COLUMNS), if it declares any."""
-    declared = getattr(inspect.getmodule(compute), "COLUMNS", None)
-    if not isinstance(declared, Mapping):
-        return {}
-    return {
-        name: text
-        for name, text in declared.items()
-        if isinstance(name, str) and isinstance(text, str)
-    }
-
-
 def lineage_metadata(
     lineage: ColumnLineage | None, schema: pl.Schema, descriptions: Mapping[str, str]
 ) -> dict[str, object]:
     """`dagster/column_schema` (types of the written table, with descriptions) and
     `dagster/column_lineage` (each column's upstream asset columns; a column whose lineage
-    is unknown is left out, and named in `column_lineage_unknown`)."""
+    is unknown is left out, and named in `column_lineage_unknown`: one an opaque step
+    makes, or one the plan does not have, the plan being read on rowless frames, where a
+    column named after the data is not made)."""
     columns = [
         dg.TableColumn(name, str(dtype), description=descriptions.get(name))
         for name, dtype in schema.items()
@@ -82,13 +72,15 @@ def lineage_metadata(
     }
     if lineage is None:
         return metadata
-    deps_by_column = {}
+    planned = {*lineage.columns, *lineage.unknown} - set(lineage.declared)
+    deps_by_column, unknown = {}, []
     for name in schema.names():
         if name in lineage.columns:
             deps = lineage.columns[name]
-        elif lineage.from_source and name not in lineage.unknown:
-            deps = ()  # from the source: no upstream asset
+        elif lineage.from_source and not planned:
+            deps = ()  # a source's column (its function is not called): no upstream asset
         else:
+            unknown.append(name)
             continue
         deps_by_column[name] = [
             dg.TableColumnDep(asset_key=dg.AssetKey(asset), column_name=column)
@@ -97,7 +89,6 @@ def lineage_metadata(
     metadata["dagster/column_lineage"] = dg.MetadataValue.column_lineage(
         dg.TableColumnLineage(deps_by_column=deps_by_column)
     )
-    unknown = [name for name in schema.names() if name in lineage.unknown]
     if unknown:
         metadata["column_lineage_unknown"] = dg.MetadataValue.text(", ".join(unknown))
     return metadata

@@ -37,7 +37,7 @@ from polster.contract.errors import PolsterError
 from polster.contract.layers import COMPUTE_FUNCTION, UPSTREAM_LAYER, split_key
 from polster.contract.layout import wrapper_path
 from polster.contract.quality import rejected_key
-from polster.core.lineage import LineageWarning, lineage_of
+from polster.core.lineage import ColumnLineage, LineageWarning, lineage_of
 from polster.core.storage import TableStore, is_maintenance
 from polster.tooling.catalog.profile import profile
 from polster.tooling.project import Project
@@ -319,7 +319,7 @@ def column_lineage(
     key: str,
     project: Project,
     schemas: Mapping[str, pl.Schema | None],
-) -> tuple[Any, str | None]:
+) -> tuple[ColumnLineage | None, str | None]:
     """The value lineage of `key`'s columns from its compute function's plan; None and why
     not when it cannot be read (a bronze asset has none: its columns come from a source)."""
     if compute is None or UPSTREAM_LAYER[split_key(key)[0]] is None:
@@ -344,7 +344,7 @@ def columns_of(
     schema: pl.Schema | None,
     declared_schema: Mapping[str, Any] | None,
     described: Mapping[str, str],
-    lineage: Any,
+    lineage: ColumnLineage | None,
     table_profile: model.Profile | None,
 ) -> tuple[tuple[model.Column, ...], list[str]]:
     """The columns: the table's (else SCHEMA's) with their types, descriptions, lineage and

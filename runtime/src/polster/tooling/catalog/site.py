@@ -8,7 +8,9 @@ output folder is replaced only when it is a catalog this command wrote (it holds
 from __future__ import annotations
 
 import functools
+import html
 import http.server
+import json
 import os
 import re
 import shutil
@@ -16,7 +18,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from polster.contract.errors import PolsterError
 from polster.contract.options import option
@@ -45,9 +47,19 @@ def secret_values(environment: Mapping[str, str]) -> list[str]:
 
 
 def without_secrets(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret hidden, as written and as the pages write it (escaped for
+    HTML, "&" as "&amp;"; in a link to a column, percent-encoded; in data.js's JSON)."""
     for secret in secrets:
-        text = text.replace(secret, HIDDEN)
+        written = (secret, html.escape(secret), quote(secret, safe=""), *json_forms(secret))
+        for form in dict.fromkeys(written):
+            text = text.replace(form, HIDDEN)
     return text
+
+
+def json_forms(secret: str) -> tuple[str, ...]:
+    """`secret` inside a JSON string, as data.js writes it (ASCII, "<" escaped)."""
+    written = json.dumps(secret, ensure_ascii=True)[1:-1]
+    return written, written.replace("<", "\\u003c")
 
 
 def write_site(output: Path, files: Mapping[str, str], secrets: Iterable[str] = ()) -> Path:
