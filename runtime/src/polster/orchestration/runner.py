@@ -4,6 +4,8 @@
     python run_polster.py --asset KEY            materialize only KEY (repeatable)
     python run_polster.py --partition 2024-01-03 one partition of the partitioned assets
     python run_polster.py --partition-range 2024-01-01...2024-01-31   a backfill, one run
+    python run_polster.py --partition-range 2024-01-01...2024-01-31 --fan-out 4
+                                                 the same backfill as 4 runs at once
     python run_polster.py --status               when each asset was last materialized
     python run_polster.py --ui                   materialize, then open the UI on 127.0.0.1:3000
                                                  (also when the run fails: the UI shows it)
@@ -113,6 +115,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "2024-01-01...2024-01-31",
     )
     parser.add_argument(
+        "--fan-out",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --partition-range: split the range into N runs that run at once, each in "
+        "its own process (default: 1, one run; see polster.orchestration.fan_out)",
+    )
+    parser.add_argument(
         "--executor",
         choices=EXECUTORS,
         default="in_process",
@@ -140,6 +150,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--partition and --partition-range go one at a time: choose one")
     if (args.partition or args.partition_range) and not args.materialize:
         parser.error("--partition and --partition-range materialize: drop --no-materialize")
+    if args.fan_out != 1 and not args.partition_range:
+        parser.error("--fan-out splits a --partition-range: add one, or drop --fan-out")
+    if args.fan_out < 1:
+        parser.error(f"--fan-out {args.fan_out}: give a number of runs from 1")
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} is not a port number (1-65535)")
     return args
@@ -571,15 +585,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print_status(defs, instance)
                 elif args.materialize:
                     try:
-                        materialize(
-                            defs,
-                            instance,
-                            args.asset,
-                            args.executor,
-                            args.verbose,
-                            args.partition,
-                            args.partition_range,
-                        )
+                        if args.fan_out > 1:
+                            from polster.orchestration.fan_out import fan_out
+
+                            fan_out(
+                                defs,
+                                args.asset,
+                                args.partition_range,
+                                args.fan_out,
+                                args.executor,
+                                args.verbose,
+                            )
+                        else:
+                            materialize(
+                                defs,
+                                instance,
+                                args.asset,
+                                args.executor,
+                                args.verbose,
+                                args.partition,
+                                args.partition_range,
+                            )
                     except RunFailedError as failure:
                         if not args.ui:
                             raise
