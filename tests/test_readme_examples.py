@@ -57,7 +57,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_reading_tables_from_a_notebook_folder(project):
     """The Polars and the DuckDB example, from a notebook's folder inside the project."""
-    store = TableStore(root=str(project / "data"), state_dir=project / ".polster")
+    store = TableStore(root=str(project / "data"))
     orders = pl.DataFrame({"order_id": ["A", "B", "C"], "country": ["DE", "US", "DE"]})
     store.write("silver_example", orders)
     store.write("silver_example__rejected", pl.DataFrame({"rejected_reason": ["no price"]}))
@@ -119,7 +119,7 @@ def test_a_partitioned_bronze_reads_the_file_landed_for_its_day(project):
     assert missing.stderr.strip() == (
         f"error: no file for 2024-01-04: land it as {landing / '2024-01-04.csv'}"
     )
-    store = TableStore(root=str(project / "data"), state_dir=project / ".polster")
+    store = TableStore(root=str(project / "data"))
     table = store.read("bronze_weather").collect()
     assert table.select("city", "temp_max").rows() == [("Seattle", "12.8"), ("Boston", None)]
     assert table["partition_date"].cast(pl.String).unique().to_list() == ["2024-01-03"]

@@ -93,7 +93,7 @@ def test_a_failed_blocking_check_publishes_nothing_and_keeps_the_last_good_versi
     assert version(project, "gold_example") == 0
     assert rows(project, "gold_example") > 0
     assert orphans(project, "gold_example") == set()
-    assert not list((project / ".polster" / "pending").glob("*.json"))
+    assert not list((project / "data" / "_polster" / "pending").glob("*.json"))
 
 
 def test_an_empty_bronze_is_refused_unless_the_module_allows_it(project):
@@ -153,7 +153,7 @@ def test_a_run_killed_at_any_stage_leaves_readable_tables_and_the_next_run_repai
     assert_silver_is_one_unit(project)
     for key in ("bronze_example", "silver_example", "silver_example__rejected", "gold_example"):
         assert orphans(project, key) == set(), key
-    assert not list((project / ".polster" / "pending").glob("*.json"))
+    assert not list((project / "data" / "_polster" / "pending").glob("*.json"))
     assert "SUCCESS" in run_polster(project, "--status").stdout
 
 
@@ -202,7 +202,7 @@ def test_simultaneous_runs_wait_for_each_other_and_never_corrupt_a_table(project
 
 def test_a_table_locked_for_too_long_is_one_line_naming_the_timeout(project):
     assert run_polster(project, "--asset", "bronze_example").returncode == 0
-    (lock,) = (project / ".polster" / "locks").glob("bronze_example-*.lock")
+    lock = project / "data" / "_polster" / "locks" / "bronze_example.lock"  # in the lake
 
     with FileLock(lock):
         result = run_polster(project, "--asset", "bronze_example", POLSTER_LOCK_TIMEOUT="1")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from pathlib import Path
 
 import polars as pl
 from polster.contract.declaration import WriteMode
@@ -24,7 +23,7 @@ def kill_at(target: str):
 
 if __name__ == "__main__":
     folder, key, stage, mode = sys.argv[1:5]
-    store = TableStore(root=f"{folder}/data", state_dir=Path(folder) / ".polster")
+    store = TableStore(root=f"{folder}/data")
     WRITE_STAGE_HOOKS.append(kill_at(stage))
     merge_key = ("id",) if mode == "merge" else ()
     rows = pl.DataFrame({"id": [1, 2], "amount": [100, 200]})

@@ -38,7 +38,7 @@ def test_recovery_never_deletes_a_file_an_old_commit_references(store):
     assert sorted(store.read(key).collect()["id"].to_list()) == [1, 2, 3]
     for version in range(DeltaTable(store.uri(key)).version() + 1):  # every version readable
         store.read(key, version=version).collect()
-    assert not list((store.state_dir / "pending").glob("*.json"))
+    assert not list(Path(store.root, "_polster", "pending").glob("*.json"))
 
 
 def unreferenced(store: TableStore, key: str) -> set[str]:

@@ -121,8 +121,8 @@ def assert_core_is_pure() -> None:
 
 def temporary_store(folder: Path) -> TableStore:
     """An empty table store in `folder`, its locks and write journal too (the tests of a
-    project never touch the project's own data/ or .polster/)."""
-    return TableStore(root=str(folder / "data"), state_dir=folder / ".polster")
+    project never touch the project's own data/)."""
+    return TableStore(root=str(folder / "data"))
 
 
 @pytest.fixture

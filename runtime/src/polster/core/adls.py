@@ -76,6 +76,27 @@ def adlfs_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def container_client(settings: Settings, container: str) -> Any:
+    """An azure-storage-blob client of `container` (the lake's locks are blob leases)."""
+    from azure.storage.blob import ContainerClient  # installed with adlfs
+
+    options = adlfs_options(settings)
+    # Fail within seconds when ADLS cannot be reached, as delta-rs does.
+    client_options = {"retry_total": MAX_RETRIES, "connection_timeout": 5, "read_timeout": 30}
+    if "connection_string" in options:
+        return ContainerClient.from_connection_string(
+            options["connection_string"], container, **client_options
+        )
+    credential = options.get("sas_token") or options.get("credential")
+    if "account_key" in options:
+        credential = {
+            "account_name": settings.adls_account_name,
+            "account_key": options["account_key"],
+        }
+    account_url = f"https://{settings.adls_account_name}.blob.core.windows.net"
+    return ContainerClient(account_url, container, credential=credential, **client_options)
+
+
 def _common_options(settings: Settings) -> dict[str, str]:
     options = {"account_name": settings.adls_account_name, **CLIENT_OPTIONS}
     if settings.adls_account_key:

@@ -103,6 +103,8 @@ class Settings:
     executor: str = "default"  # default | k8s
     example_rows: int = 1_000
     lock_timeout: int = 600  # seconds a write waits for another process writing its table
+    # On ADLS: seconds after which the lock of a writer that died expires (Azure: 15 to 60).
+    lock_lease_seconds: int = 30
 
 
 def parse_settings(env: Mapping[str, str], shared: Mapping[str, str] | None = None) -> Settings:
@@ -152,6 +154,7 @@ def parse_settings(env: Mapping[str, str], shared: Mapping[str, str] | None = No
         executor=_parse_executor(merged, backend),
         example_rows=_parse_int(merged, "POLSTER_EXAMPLE_ROWS", defaults.example_rows),
         lock_timeout=_parse_int(merged, "POLSTER_LOCK_TIMEOUT", defaults.lock_timeout),
+        lock_lease_seconds=_parse_lease(merged, defaults.lock_lease_seconds),
     )
     if not own:
         _check_separate_roots(settings, shared)
@@ -324,6 +327,17 @@ def _parse_int(env: Mapping[str, str], name: str, default: int) -> int:
         )
         raise SettingsError(msg)
     return int(value)
+
+
+def _parse_lease(env: Mapping[str, str], default: int) -> int:
+    seconds = _parse_int(env, "POLSTER_LOCK_LEASE_SECONDS", default)
+    if not 15 <= seconds <= 60:
+        msg = (
+            f"POLSTER_LOCK_LEASE_SECONDS={seconds} is outside what Azure allows for a lease: "
+            f"set it to 15 to 60 seconds (default {default})"
+        )
+        raise SettingsError(msg)
+    return seconds
 
 
 LARGEST_SETTING = 2**31 - 1  # what the libraries given a count or a timeout all take

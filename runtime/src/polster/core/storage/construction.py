@@ -34,6 +34,7 @@ def store_from_settings(settings: Settings) -> TableStore:
         sample_size=settings.dual_write_sample_size,
         fallback=local if settings.adls_fallback_to_local else None,
         lock_timeout=settings.lock_timeout,
+        lease_seconds=settings.lock_lease_seconds,
         environment=settings.environment,
     )
 

@@ -1,4 +1,4 @@
-"""The journal of writes in progress (`.polster/pending/`), and what recovery may delete
+"""The journal of writes in progress (the lake's `_polster/pending/`), and what recovery may delete
 after a killed one: only a file that no version of the table's log references."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import polars as pl
@@ -30,21 +31,32 @@ def remove_partial_files(folder: Path) -> list[str]:
     return removed
 
 
-def write_journal(folder: Path, write_id: str, files: dict[str, str]) -> Path:
+def write_journal(
+    filesystem: Any, folder: str, write_id: str, lock: str, files: dict[str, str]
+) -> str:
     """Record the files (table key -> file URI) a write is about to create, before it
-    creates them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{write_id}.json"
-    path.write_text(json.dumps({"write_id": write_id, "files": files}))
+    creates them, in the lake's `folder` (any machine may clean up after a killed write);
+    `lock` names the lock the write holds ("<key>" or "<key>/<partition>")."""
+    path = f"{folder}/{write_id}.json"
+    filesystem.makedirs(folder, exist_ok=True)
+    filesystem.pipe_file(
+        path, json.dumps({"write_id": write_id, "lock": lock, "files": files}).encode()
+    )
     return path
 
 
-def journals(folder: Path) -> Iterator[tuple[Path, str, dict[str, str]]]:
-    """(journal, write id, files) of each write that did not finish; unreadable ones skipped."""
-    for path in sorted(folder.glob("*.json")):
+def journals(filesystem: Any, folder: str) -> Iterator[tuple[str, str, str, dict[str, str]]]:
+    """(journal, write id, lock, files) of each write that did not finish (or is under way:
+    the caller skips those whose lock it does not hold); unreadable ones skipped."""
+    filesystem.invalidate_cache(folder)  # another machine's journals: never a cached listing
+    try:
+        paths = sorted(filesystem.glob(f"{folder}/*.json"))
+    except FileNotFoundError:
+        return
+    for path in paths:
         try:
-            entry = json.loads(path.read_text())
-            yield path, entry["write_id"], entry["files"]
+            entry = json.loads(filesystem.cat_file(path))
+            yield path, entry["write_id"], entry["lock"], entry["files"]
         except (OSError, ValueError, KeyError, TypeError):
             continue
 

@@ -46,6 +46,10 @@ class RemoteAccess:
 
         return AzureBlobFileSystem(**adls.adlfs_options(self.settings))
 
+    def container(self, name: str) -> Any:
+        """A blob client of the container `name` (for the lake's locks: blob leases)."""
+        return adls.container_client(self.settings, name)
+
     def explain(self, error: Exception) -> str:
         """An error's message on one line, its last cause first, every secret blanked out."""
         lines = [re.sub(r"\x1b\[[0-9;]*m|↳", "", line).strip() for line in str(error).splitlines()]

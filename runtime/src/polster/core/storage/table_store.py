@@ -10,16 +10,15 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
-from filelock import FileLock, Timeout
 
 from polster.contract.declaration import WriteMode
 from polster.contract.errors import PolsterError
@@ -29,7 +28,7 @@ from polster.contract.quality import (
     Quarantined,
     rejected_key,
 )
-from polster.core import paths, publish
+from polster.core import publish
 from polster.core.landing import (
     SOURCE_FILE,
     Landing,
@@ -37,7 +36,7 @@ from polster.core.landing import (
     ingested_files,
     source_columns,
 )
-from polster.core.locks import lock_path, table_lock
+from polster.core.locks import LocalLockArea, LockArea, lock_if_free, lock_name, table_lock
 from polster.core.settings import ENVIRONMENTS
 from polster.core.sources.files import LandedFile
 from polster.core.storage.commits import (
@@ -50,6 +49,7 @@ from polster.core.storage.commits import (
 )
 from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
 from polster.core.storage.disk_errors import disk_problem
+from polster.core.storage.lake_lock import LAKE_AREA, BlobLockArea
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -92,9 +92,9 @@ class TableStore:
     sample: TableStore | None = None
     sample_size: int = 50
     fallback: TableStore | None = None
-    # Locks and the journal of writes in progress (.polster/ in the project).
-    state_dir: Path = field(default_factory=paths.state_dir)
     lock_timeout: float = 600.0
+    # On ADLS: seconds after which the lock of a writer that died expires (see lake_lock).
+    lease_seconds: int = 30
     # The environment (POLSTER_ENV) whose tables these are; every commit records it.
     environment: str = ENVIRONMENTS[0]
 
@@ -153,11 +153,14 @@ class TableStore:
         """
         audit = audit or Audit()
         write_mode = write_mode or WriteMode()
+        # A Delta partition's rows are replaced by themselves: only that partition is locked.
+        # A MERGE reads (and may rewrite) the whole table.
+        lock = partition if write_mode.mode != "merge" else None
         try:
-            with self._locked(key):
+            with self._locked(key, lock):
                 written = self._call(
                     f"write {key}",
-                    lambda: self._publish(key, output, run_id, audit, write_mode, partition),
+                    lambda: self._publish(key, output, run_id, audit, write_mode, partition, lock),
                 )
         except StorageError as error:
             if self.fallback is None or isinstance(error, AuditError):
@@ -331,9 +334,27 @@ class TableStore:
             raise StorageError(msg) from None
 
     @contextmanager
-    def _locked(self, key: str) -> Iterator[None]:
-        with table_lock(self.state_dir / "locks", self.uri(key), key, self.lock_timeout):
+    def _locked(self, key: str, partition: date | None = None) -> Iterator[None]:
+        """Hold the write lock of the table (of just one of its partitions), in the lake."""
+        with table_lock(self._locks, key, self.lock_timeout, partition):
             yield
+
+    @cached_property
+    def _locks(self) -> LockArea:
+        folder = f"{self.root.rstrip('/')}/{LAKE_AREA}/locks"
+        if self.remote is None:
+            return LocalLockArea(Path(folder))
+        return BlobLockArea(self.remote, folder, self.lease_seconds)
+
+    @cached_property
+    def _journal(self) -> tuple[Any, str]:
+        """The file system and folder of the lake's journal of writes under way."""
+        folder = f"{self.root.rstrip('/')}/{LAKE_AREA}/pending"
+        if self.remote is None:
+            from fsspec.implementations.local import LocalFileSystem
+
+            return LocalFileSystem(), folder
+        return self.remote.filesystem(), blob_path_of(folder)
 
     def _publish(
         self,
@@ -343,9 +364,11 @@ class TableStore:
         audit: Audit,
         write_mode: WriteMode,
         partition: date | None,
+        lock: date | None,
     ) -> WrittenTable:
-        """Write -> audit -> publish, under the table's lock."""
-        notes = self._recover(key)
+        """Write -> audit -> publish, under the table's lock (of partition `lock` only, if
+        given)."""
+        notes = self._recover(key, lock)
         write_id = publish.new_write_id()
         parts: dict[str, Frame] = {key: output}
         if isinstance(output, Quarantined):
@@ -396,10 +419,14 @@ class TableStore:
             and self._existing(part) is not None
             for part in parts
         }
-        journal = write_journal(
-            self.state_dir / "pending",
-            write_id,
-            {part: f"{self.uri(part)}/{names[part]}" for part in parts},
+        journal = self._call(
+            f"write {key}",
+            lambda: write_journal(
+                *self._journal,
+                write_id,
+                lock_name(key, lock),
+                {part: f"{self.uri(part)}/{names[part]}" for part in parts},
+            ),
         )
         staged: dict[str, publish.StagedFile] = {}
         versions: dict[str, int] = {}
@@ -489,9 +516,9 @@ class TableStore:
                         if folder:
                             Path(self.uri(part), folder).rmdir()
                         Path(self.uri(part)).rmdir()
-            self._delete_file(journal.as_posix(), local=True)
+            self._delete_journal(journal)
             raise
-        self._delete_file(journal.as_posix(), local=True)
+        self._delete_journal(journal)
         written = {
             part: WrittenTable(
                 key=part,
@@ -758,19 +785,22 @@ class TableStore:
 
     # A journal of the writes in progress, so that a killed one is cleaned up after.
 
-    def _recover(self, key: str) -> list[str]:
+    def _recover(self, key: str, lock: date | None = None) -> list[str]:
         """Clean up after writes of `key` that were killed: the files no version
-        references, a split unit."""
+        references, a split unit. The caller holds the table's lock (of partition `lock`
+        only, if given): the journals of writes under that lock are those of killed ones."""
         notes = []
-        for path, write_id, files in journals(self.state_dir / "pending"):
+        for path, write_id, held, files in journals(*self._journal):
             if key not in files or not files[key].startswith(f"{self.uri(key)}/"):
                 continue  # another table's write (or another store's)
+            if lock is not None and held != lock_name(key, lock):
+                continue  # another partition's write: it may be under way
             for part, uri in files.items():
                 table = self._existing(part)
                 at = partial(self._open, self.uri(part))
                 if not referenced(table, at, uri, write_id):
                     self._delete_file(uri)
-            path.unlink(missing_ok=True)
+            self._delete_journal(path)
             notes.append(f"removed the files of an interrupted write ({write_id[:8]})")
         for part in (key, rejected_key(key)):
             notes.extend(
@@ -834,15 +864,9 @@ class TableStore:
 
     def _repair_if_idle(self, key: str) -> None:
         """Repair a split unit before it is read, unless a write of it is under way."""
-        lock = FileLock(lock_path(self.state_dir / "locks", self.uri(key), key))
-        try:
-            lock.acquire(timeout=0)
-        except (Timeout, OSError):
-            return
-        try:
-            self._call(f"read {key}", lambda: self._repair_unit(key))
-        finally:
-            lock.release()
+        with lock_if_free(self._locks, key) as idle:
+            if idle:
+                self._call(f"read {key}", lambda: self._repair_unit(key))
 
     def _file_info(self, uri: str) -> tuple[int, int]:
         """Size in bytes and modification time in milliseconds of a data file."""
@@ -852,10 +876,19 @@ class TableStore:
         info = self.remote.filesystem().info(blob_path_of(uri))
         return int(info["size"]), int(time.time() * 1000)
 
-    def _delete_file(self, uri: str, local: bool = False) -> None:
+    def _delete_journal(self, path: str) -> None:
+        filesystem, _ = self._journal
+        try:
+            filesystem.rm_file(path)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("could not delete the write journal %s (%s)", path, error)
+
+    def _delete_file(self, uri: str) -> None:
         """Delete a file that no version references; a file already gone is fine."""
         try:
-            if self.remote is None or local:
+            if self.remote is None:
                 Path(uri).unlink(missing_ok=True)
             else:
                 self.remote.filesystem().rm(blob_path_of(uri))
