@@ -242,3 +242,41 @@ def test_a_daemon_backfill_runs_side_by_side_and_a_standalone_write_races_it(
     last = "standalone" if "polster_run" in day_three[-1] else "run"
     writers = bronze.filter(pl.col("partition_date").cast(pl.String) == "2024-01-03")["writer"]
     assert writers.to_list() == [last] * 3
+
+
+def fan_out_runs(project: Path) -> list[int]:
+    """The processes of fanned-out runs still alive in `project`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "orchestration.runner import main" in command and (
+                os.readlink(entry / "cwd") == str(project)
+            ):
+                found.append(int(entry.name))
+    return found
+
+
+def test_ctrl_c_stops_every_run_of_a_fan_out_and_leaves_the_tables_whole(project):
+    env = {**project_env(project), "POLSTER_DATA_DIR": "data-interrupted"}
+    command = [PYTHON, "run_polster.py", "--partition-range", RANGE, "--fan-out", "3"]
+    parent = subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    assert parent.stdout.readline().startswith("Fan-out: 3 runs at once")
+    deadline = time.monotonic() + 60
+    while len(fan_out_runs(project)) < 3:  # every run started
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    parent.send_signal(signal.SIGINT)  # what Ctrl-C sends (to this process only: a test)
+    stdout, stderr = parent.communicate(timeout=120)
+
+    assert parent.returncode == 130, (stdout, stderr)
+    assert "Interrupted: published" in stderr, stderr
+    assert "Traceback" not in stderr
+    assert fan_out_runs(project) == []  # none left running
+    for key in ("bronze_events", "silver_events"):  # whatever was published is whole
+        if table_path(project, key, "data-interrupted").exists():
+            table = asset_table(project, key, "data-interrupted")
+            assert set(table.group_by("partition_date").len()["len"]) <= {3}
