@@ -29,12 +29,11 @@ from datetime import date
 from typing import IO, TYPE_CHECKING
 
 from polster.contract.errors import PolsterError
-from polster.contract.layers import did_you_mean, nearest_key
+from polster.contract.layers import by_layer, did_you_mean, nearest_key
 from polster.contract.options import option
 from polster.contract.partitions import RANGE_SEPARATOR, partition_span, split_range
 from polster.core.paths import project_root
 from polster.orchestration import interrupts
-from polster.orchestration.runner import RunFailedError
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -43,10 +42,6 @@ if TYPE_CHECKING:
 CHILD = "import sys; from polster.orchestration.runner import main; sys.exit(main())"
 STOP_GRACE_SECONDS = 60  # after passing Ctrl-C on: how long a run may take to stop cleanly
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-class FanOutFailedError(RunFailedError):
-    """Some runs of a fanned-out range failed; the others published their partitions."""
 
 
 @dataclass
@@ -73,16 +68,15 @@ def plan_chunks(
 
     from polster.orchestration.partitions import partitionings
     from polster.orchestration.run_plan import plan_runs
-    from polster.orchestration.runner import asset_keys
 
-    known = asset_keys(defs)
+    graph = defs.resolve_asset_graph()
+    known = by_layer(key.to_user_string() for key in graph.get_all_asset_keys())
     unknown = sorted(set(selected) - set(known))
     if unknown:
         named = ", ".join(name + did_you_mean(nearest_key(name, known)) for name in unknown)
         msg = f"unknown asset {named}: choose from {', '.join(known)}"
         raise PolsterError(msg)
     (planned,) = plan_runs(known, selected, partitionings(defs), None, partition_range)
-    graph = defs.resolve_asset_graph()
     merged = [
         key
         for key in planned.assets
@@ -111,8 +105,9 @@ def fan_out(
     parts: int,
     executor: str,
     verbose: bool,
-) -> None:
-    """Run the range as `parts` concurrent runs; raise FanOutFailedError if any failed."""
+) -> str | None:
+    """Run the range as `parts` concurrent runs; return why if any failed (the runner
+    raises its RunFailedError with it), else None."""
     assets, chunks = plan_chunks(defs, selected, partition_range, parts)
     spans = ", ".join(chunk.span for chunk in chunks)
     print(f"Fan-out: {len(chunks)} runs at once ({spans})", flush=True)
@@ -137,18 +132,17 @@ def fan_out(
     total = f"{len(chunks)} runs of {partition_span(chunks[0].first, chunks[-1].last)}"
     if not failed:
         print(f"Fan-out of {total} succeeded in {elapsed:.1f}s")
-        return
+        return None
     reasons = "; ".join(f"{chunk.span} ({chunk.error})" for chunk in failed)
     print(f"Fan-out of {total} FAILED in {elapsed:.1f}s")
     rerun = " and ".join(
         option("--partition-range", f"{chunk.first}{RANGE_SEPARATOR}{chunk.last}")
         for chunk in failed
     )
-    msg = (
+    return (
         f"{len(failed)} of {len(chunks)} runs failed: {reasons}. The other runs published "
         f"their partitions; once fixed, rerun {rerun}"
     )
-    raise FanOutFailedError(msg)
 
 
 def start(chunk: Chunk, assets: list[str], executor: str, verbose: bool) -> None:

@@ -588,7 +588,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         if args.fan_out > 1:
                             from polster.orchestration.fan_out import fan_out
 
-                            fan_out(
+                            failed = fan_out(
                                 defs,
                                 args.asset,
                                 args.partition_range,
@@ -596,6 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 args.executor,
                                 args.verbose,
                             )
+                            if failed:
+                                raise RunFailedError(failed)
                         else:
                             materialize(
                                 defs,
