@@ -16,6 +16,7 @@ import pytest
 from deltalake import DeltaTable
 
 from bench.project import snapshot_template
+from tests.azurite import Azurite
 from tests.postgres import PostgresServer, postgres_bin, start_postgres
 
 REPO = Path(__file__).resolve().parents[1]
@@ -243,6 +244,15 @@ def asset_table(project: Path, key: str, data: str = "data") -> pl.DataFrame:
 def read_table(path: Path, version: int | None = None) -> pl.DataFrame:
     """A local Delta table as a frame, also under a folder whose name has a space."""
     return pl.scan_delta(_PlainPathTable(str(path), version)).collect()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """One Azurite for the ADLS tests of a worker (mark them xdist_group("azurite")), with
+    the container `lake`; each test module writes under a base path of its own."""
+    with Azurite(tmp_path_factory.mktemp("azurite")) as emulator:
+        emulator.create_container("lake")
+        yield emulator
 
 
 @pytest.fixture(scope="session")

@@ -21,16 +21,9 @@ from tests.conftest import (
     run_polster,
 )
 
-CONTAINER = "lake"
+CONTAINER = "lake"  # the shared emulator's (tests/conftest.py)
 EXAMPLES = ("bronze_example", "silver_example", "gold_example")
 pytestmark = pytest.mark.xdist_group("azurite")  # one emulator, one worker
-
-
-@pytest.fixture(scope="module")
-def azurite(tmp_path_factory):
-    with Azurite(tmp_path_factory.mktemp("azurite")) as emulator:
-        emulator.create_container(CONTAINER)
-        yield emulator
 
 
 ANSWERS = {"storage_backend": "adls", "adls_account_name": ACCOUNT, "adls_container": CONTAINER}

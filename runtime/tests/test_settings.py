@@ -50,6 +50,7 @@ def test_environment_values_are_parsed():
         ({"POLSTER_EXAMPLE_ROWS": "-3"}, "POLSTER_EXAMPLE_ROWS='-3' is not a whole number"),
         ({"POLSTER_LOCK_TIMEOUT": "9" * 30}, "POLSTER_LOCK_TIMEOUT='9{30}' is not a whole number"),
         ({"POLSTER_EXAMPLE_ROWS": "²"}, "POLSTER_EXAMPLE_ROWS='²' is not a whole number"),
+        ({"POLSTER_LOCK_LEASE_SECONDS": "5"}, "POLSTER_LOCK_LEASE_SECONDS=5 is outside what Azure"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_fix(env, message):

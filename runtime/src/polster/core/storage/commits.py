@@ -45,6 +45,15 @@ def unit_version(table: DeltaTable, unit: str) -> int | None:
     return versions[0] if versions else None
 
 
+def version_written(table: DeltaTable, write_id: str) -> int:
+    """The version write `write_id` committed (others may have committed after it)."""
+    for limit in (RECENT_COMMITS, None):
+        for commit in table.history(limit):
+            if commit.get("polster_write") == write_id:
+                return commit["version"]
+    return table.version()  # not reached: the caller committed it
+
+
 def maintenance_metadata(key: str, operation: str, environment: str) -> dict[str, str]:
     return {"polster_asset": key, "polster_maintenance": operation, "polster_env": environment}
 

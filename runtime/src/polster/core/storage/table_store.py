@@ -40,13 +40,13 @@ from polster.core.locks import LocalLockArea, LockArea, lock_if_free, lock_name,
 from polster.core.settings import ENVIRONMENTS
 from polster.core.sources.files import LandedFile
 from polster.core.storage.commits import (
-    RECENT_COMMITS,
     blob_path_of,
     commit_metadata,
     last_write,
     maintenance_metadata,
-    row_writes,
+    version_written,
 )
+from polster.core.storage.conflicts import with_retries
 from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
 from polster.core.storage.disk_errors import disk_problem
 from polster.core.storage.lake_lock import LAKE_AREA, BlobLockArea
@@ -68,6 +68,7 @@ from polster.core.storage.recovery import (
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
 from polster.core.storage.restore import restore
 from polster.core.storage.schema_evolution import Evolution, evolve
+from polster.core.storage.units import Split, find_splits, repair_partition
 from polster.core.storage.write_modes import (
     check_merge_batch,
     check_merge_columns,
@@ -694,21 +695,36 @@ class TableStore:
             rows = file.rows
         if rows is not None:
             metadata = {**metadata, "polster_rows": str(rows)}
-        table = self._existing(key)
         schema = evolution.schema if evolution is not None else file.schema
-        if table is not None and evolution is not None and evolution.rewritten:
-            publish.append_with_columns(table, self._scan(file.uri), metadata)
-            return table.version()
-        publish.commit(
-            uri,
-            [file],
-            schema,
-            metadata,
-            mode=mode,
-            table=table,
-            storage_options=self._delta_options,
-        )
-        return 0 if table is None else table.version() + 1
+        columns: list[str | None] = []  # the table's columns when first tried
+
+        def attempt(number: int) -> None:
+            table = self._existing(key)
+            now = table.schema().to_json() if table is not None else None
+            if number == 0 or columns[0] is None:  # (a table another write just created)
+                columns[:] = [now]
+            elif now != columns[0]:  # the staged rows were made for the columns of before
+                msg = (
+                    f"{key} was not published: another process changed its columns while "
+                    "this write was under way. Nothing of this write was kept: run it again"
+                )
+                raise StorageError(msg)
+            if table is not None and evolution is not None and evolution.rewritten:
+                publish.append_with_columns(table, self._scan(file.uri), metadata)
+                return
+            publish.commit(
+                uri,
+                [file],
+                schema,
+                metadata,
+                mode=mode,
+                table=table,
+                storage_options=self._delta_options,
+            )
+
+        # Other partitions' writers commit meanwhile: retried (see conflicts.py).
+        with_retries(key, attempt, retry=mode in ("partition", "append"))
+        return version_written(self._table(key), metadata["polster_write"])
 
     def _replace_partition_rows(
         self, key: str, file: publish.StagedFile, metadata: dict[str, str], partition: date | None
@@ -807,66 +823,63 @@ class TableStore:
                 f"removed {path}: a killed write had left it half-written"
                 for path in self._remove_partial_files(part)
             )
-        repaired = self._repair_unit(key)
-        return [*notes, *([repaired] if repaired else [])]
+        return [*notes, *self._repair_units(key, lock_name(key, lock))]
 
-    def _repair_unit(self, key: str) -> str | None:
-        """If a crash split kept and rejected rows between two runs, put them back together.
-
-        Rejected rows are committed first: after a crash between the two commits, the
-        rejected table is one write ahead. It is restored to the version of the unit the
-        kept table holds, as a new version that says so.
-        """
+    def _repair_units(self, key: str, held: str | None) -> list[str]:
+        """Put kept and rejected rows a killed write split back together (see units.py),
+        where nobody writes them: under the lock the caller `held` (a lock's name), or
+        one that is free now."""
         rejected = rejected_key(key)
         rejected_table = self._existing(rejected)
         if rejected_table is None:
-            return None
-        kept_table = self._existing(key)
-        if kept_table is None:
-            # The very first write died between its commits: its rejected rows belong to
-            # no kept rows at all.
-            writes = row_writes(rejected_table, None)
-            if len(writes) == 1 and writes[0]["version"] == 0 and writes[0].get("polster_unit"):
-                self.delete(rejected)
-                return f"removed {rejected}: an interrupted first write of {key} left it alone"
-            return None
-        unit = last_write(kept_table).get("polster_unit")
-        if unit is None or last_write(rejected_table).get("polster_unit") == unit:
-            return None
-        # The unit's rejected version: among the recent commits, else in the whole log.
-        match = next(
-            (
-                commit
-                for limit in (RECENT_COMMITS, None)
-                for commit in row_writes(rejected_table, limit)
-                if commit.get("polster_unit") == unit
-            ),
-            None,
-        )
-        if match is None:
-            return None
+            return []
+        notes = []
+        for split in find_splits(self._existing(key), rejected_table):
+            if held in (key, lock_name(key, split.partition)):
+                notes.append(self._repair(key, split))
+                continue
+            with lock_if_free(self._locks, key, split.partition) as idle:
+                if idle:
+                    notes.append(self._repair(key, split))
+        return notes
+
+    def _repair(self, key: str, split: Split) -> str:
+        """Rejected rows committed first: after a crash between the two commits, they are
+        one write ahead. They are restored to those of the unit the kept rows belong to,
+        as a new version that says so."""
+        rejected = rejected_key(key)
+        if split.partition is None and split.unit is None:
+            self.delete(rejected)
+            return f"removed {rejected}: an interrupted first write of {key} left it alone"
+        where = f"partition {split.partition} of {rejected}" if split.partition else rejected
         metadata = {
             "polster_asset": rejected,
-            "polster_restored_version": str(match["version"]),
-            "polster_unit": unit,
             "polster_env": self.environment,
-            "polster_repaired": f"a crash left {rejected} one write ahead of {key}",
+            "polster_repaired": f"a crash left {where} one write ahead of {key}",
+            **({"polster_unit": split.unit} if split.unit else {}),
+            **({"polster_restored_version": str(split.version)} if split.version else {}),
         }
-        rejected_table.restore(
-            match["version"], commit_properties=CommitProperties(custom_metadata=metadata)
-        )
-        note = (
-            f"repaired {rejected}: an interrupted write had left it ahead of {key}; "
-            f"restored version {match['version']}, which goes with {key}'s rows"
+        table = self._table(rejected)
+        if split.partition is None:
+            commit = CommitProperties(custom_metadata=metadata)
+            table.restore(split.version, commit_properties=commit)
+        else:
+            rows_at = partial(self._rows_at, rejected)
+            repair_partition(table, split, metadata, rows_at)
+        note = f"repaired {where}: an interrupted write had left it ahead of {key}; " + (
+            f"restored version {split.version}, which goes with {key}'s rows"
+            if split.version is not None
+            else f"removed its rows, which no rows of {key} go with"
         )
         log.warning(note)
         return note
 
+    def _rows_at(self, key: str, version: int) -> pl.LazyFrame:
+        return pl.scan_delta(self._table(key, version), storage_options=self._polars_options)
+
     def _repair_if_idle(self, key: str) -> None:
         """Repair a split unit before it is read, unless a write of it is under way."""
-        with lock_if_free(self._locks, key) as idle:
-            if idle:
-                self._call(f"read {key}", lambda: self._repair_unit(key))
+        self._call(f"read {key}", lambda: self._repair_units(key, None))
 
     def _file_info(self, uri: str) -> tuple[int, int]:
         """Size in bytes and modification time in milliseconds of a data file."""

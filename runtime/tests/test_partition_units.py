@@ -1,0 +1,84 @@
+"""Kept and rejected rows of a partitioned silver table stay one unit per partition, with
+writers of other partitions committing in between (they hold other locks): a split is
+detected and repaired per partition, from what is in the lake."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from deltalake import DeltaTable
+from polster.core.storage import WRITE_STAGE_HOOKS, TableStore
+from write_partition import rows
+
+KEY, REJECTED = "silver_orders", "silver_orders__rejected"
+P, Q = date(2025, 1, 1), date(2025, 1, 2)
+WRITE_PARTITION = Path(__file__).with_name("write_partition.py")
+
+
+def tags(store: TableStore, key: str) -> dict[str, list[str]]:
+    """The tags of a table's rows, by partition."""
+    table = store.read(key).collect()
+    return {
+        str(day): sorted(table.filter(pl.col("partition_date") == day)["tag"].to_list())
+        for day in sorted(set(table["partition_date"].to_list()))
+    }
+
+
+def test_interleaved_writers_of_two_partitions_leave_both_units_whole(store):
+    """A commits its rejected rows of P, B writes Q whole, A commits its kept rows of P:
+    every table's latest commit is another unit's, yet nothing is split."""
+    store.write(KEY, rows("old"), partition=P)
+    store.write(KEY, rows("old"), partition=Q)
+    between, resume = threading.Event(), threading.Event()
+
+    def pause(key: str, stage: str) -> None:
+        if stage == "between-commits" and threading.current_thread().name == "A":
+            between.set()
+            assert resume.wait(timeout=30)
+
+    WRITE_STAGE_HOOKS.append(pause)
+    try:
+        a = threading.Thread(
+            target=store.write, args=(KEY, rows("a")), kwargs={"partition": P}, name="A"
+        )
+        a.start()
+        assert between.wait(timeout=30)
+        store.write(KEY, rows("b"), partition=Q)
+        resume.set()
+        a.join(timeout=30)
+    finally:
+        WRITE_STAGE_HOOKS.remove(pause)
+
+    expected = {str(P): ["a"], str(Q): ["b"]}
+    assert tags(store, REJECTED) == expected  # the read repairs nothing: nothing is split
+    assert tags(store, KEY) == expected
+
+
+def test_a_split_left_by_a_killed_writer_is_repaired_for_its_partition_only(store):
+    """kill -9 of a writer of P between its commits; then another writer of Q and a reader,
+    with stores of their own (other machines: nothing of the killed one's but the lake)."""
+    store.write(KEY, rows("old"), partition=P)
+    store.write(KEY, rows("old"), partition=Q)
+    command = [sys.executable, str(WRITE_PARTITION), store.root, KEY, str(P), "killed", "1"]
+    killed = subprocess.run([*command, "between-commits"], capture_output=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    split = pl.read_delta(store.uri(REJECTED))  # as a reader of another tool sees it
+    assert sorted(split["tag"].to_list()) == ["killed-0", "old"]
+
+    other = TableStore(root=store.root)
+    other.write(KEY, rows("b"), partition=Q)  # repairs P too: nobody holds its lock
+    history = DeltaTable(store.uri(REJECTED)).history(2)
+    assert tags(other, REJECTED) == {str(P): ["old"], str(Q): ["b"]}
+    assert tags(other, KEY) == {str(P): ["old"], str(Q): ["b"]}
+    (repair,) = [c for c in history if c.get("polster_repaired")]
+    assert repair["polster_partition"] == str(P)
+
+    other.write(KEY, rows("c"), partition=P)  # cleans up after the killed write of P
+    assert not list(Path(store.root, "_polster", "pending").glob("*.json"))
+    assert tags(other, REJECTED) == {str(P): ["c"], str(Q): ["b"]}
