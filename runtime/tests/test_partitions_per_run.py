@@ -9,9 +9,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from polster.contract.declaration import DeclarationError, partitions_per_run_of
+from polster.contract.errors import PolsterError
 from polster.contract.partitions import PartitionError, parse_per_run, split_range
 from polster.orchestration import runner
 from polster.orchestration.asset_factory import medallion_asset
+from polster.orchestration.fan_out import plan_chunks
 
 HEADER = 'import polars as pl\n\nPARTITIONS = "daily"\nPARTITIONS_START = "2024-01-01"\n'
 BODY = "\n\ndef extract(partition):\n    return pl.DataFrame({'id': [1]})\n"
@@ -100,3 +102,28 @@ def test_fan_out_needs_a_range_and_a_number_of_runs(capsys, argv, message):
 
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_fan_out_splits_the_range_and_refuses_merged_partitions(tmp_path):
+    days_asset = medallion_asset(core_function(tmp_path, "bronze_days", HEADER + BODY))
+    merged_text = HEADER + 'WRITE_MODE = "merge"\nMERGE_KEY = "id"\n' + BODY
+    merged_asset = medallion_asset(core_function(tmp_path, "bronze_other_days", merged_text))
+    store = dg.ResourceDefinition.none_resource()  # planning reads no table
+    defs = dg.Definitions(assets=[days_asset, merged_asset], resources={"table_store": store})
+    whole = "2024-01-01...2024-01-07"
+
+    assets, chunks = plan_chunks(defs, ["bronze_days"], whole, 3)
+    assert assets == ["bronze_days"]
+    assert [chunk.span for chunk in chunks] == [
+        "2024-01-01...2024-01-03",
+        "2024-01-04...2024-01-05",
+        "2024-01-06...2024-01-07",
+    ]
+    with pytest.raises(PolsterError) as refused:
+        plan_chunks(defs, [], whole, 3)
+    assert str(refused.value) == (
+        "--fan-out cannot write bronze_other_days in concurrent runs: its partitions are "
+        'merged by key (WRITE_MODE = "merge"), so a later one replaces an earlier one\'s rows '
+        "and they must run in order; drop --fan-out (or fan out the others: "
+        "--asset bronze_days)"
+    )
