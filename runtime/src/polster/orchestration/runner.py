@@ -246,9 +246,10 @@ def materialize(
     verbose: bool = False,
     partition: str | None = None,
     partition_range: str | None = None,
+    fan_out: int = 1,
 ) -> None:
     """Materialize the selected assets (all when none are selected) with the chosen executor,
-    their partitions as asked (see plan_runs).
+    their partitions as asked (see plan_runs); a range as `fan_out` runs at once (fan_out.py).
 
     A failed run sends one alert (POLSTER_ALERTS); one that cannot be sent is a warning.
     """
@@ -256,6 +257,13 @@ def materialize(
     from polster.orchestration.partitions import partitionings
     from polster.orchestration.run_plan import not_due, not_due_line, plan_runs
 
+    if fan_out > 1 and partition_range:
+        from polster.orchestration.fan_out import fan_out as run_at_once
+
+        failed = run_at_once(defs, selected, partition_range, fan_out, executor, verbose)
+        if failed:
+            raise RunFailedError(failed)
+        return
     environment = get_settings().environment
     known = asset_keys(defs)
     if not known:
@@ -585,29 +593,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print_status(defs, instance)
                 elif args.materialize:
                     try:
-                        if args.fan_out > 1:
-                            from polster.orchestration.fan_out import fan_out
-
-                            failed = fan_out(
-                                defs,
-                                args.asset,
-                                args.partition_range,
-                                args.fan_out,
-                                args.executor,
-                                args.verbose,
-                            )
-                            if failed:
-                                raise RunFailedError(failed)
-                        else:
-                            materialize(
-                                defs,
-                                instance,
-                                args.asset,
-                                args.executor,
-                                args.verbose,
-                                args.partition,
-                                args.partition_range,
-                            )
+                        materialize(
+                            defs,
+                            instance,
+                            args.asset,
+                            args.executor,
+                            args.verbose,
+                            args.partition,
+                            args.partition_range,
+                            args.fan_out,
+                        )
                     except RunFailedError as failure:
                         if not args.ui:
                             raise
