@@ -82,3 +82,69 @@ def test_a_split_left_by_a_killed_writer_is_repaired_for_its_partition_only(stor
     other.write(KEY, rows("c"), partition=P)  # cleans up after the killed write of P
     assert not list(Path(store.root, "_polster", "pending").glob("*.json"))
     assert tags(other, REJECTED) == {str(P): ["c"], str(Q): ["b"]}
+
+
+def test_a_commit_that_finds_columns_changed_meanwhile_is_refused_in_one_line(store):
+    """A's rows of P are staged for the columns of before; B's write of Q adds a column
+    meanwhile: A's commit would undo it, so A is refused and nothing of it is kept."""
+    store.write(KEY, pl.DataFrame({"tag": ["old"]}), partition=P)
+    staged, resume = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def pause(key: str, stage: str) -> None:
+        if stage == "after-files" and threading.current_thread().name == "A":
+            staged.set()
+            assert resume.wait(timeout=30)
+
+    def write_a() -> None:
+        try:
+            store.write(KEY, pl.DataFrame({"tag": ["a"]}), partition=P)
+        except BaseException as error:
+            failures.append(error)
+
+    WRITE_STAGE_HOOKS.append(pause)
+    try:
+        a = threading.Thread(target=write_a, name="A")
+        a.start()
+        assert staged.wait(timeout=30)
+        store.write(KEY, pl.DataFrame({"tag": ["b"], "extra": [1]}), partition=Q)
+        resume.set()
+        a.join(timeout=30)
+    finally:
+        WRITE_STAGE_HOOKS.remove(pause)
+
+    (error,) = failures
+    assert str(error).startswith(f"{KEY} was not published: another process changed its columns")
+    assert "\n" not in str(error)
+    table = store.read(KEY).collect()
+    assert "extra" in table.columns
+    assert sorted(table["tag"].to_list()) == ["b", "old"]
+
+
+def test_a_read_during_a_write_sees_the_rejected_rows_of_the_kept_rows_unit(store):
+    """Between a write's two commits (its lock held: nothing to repair), a reader of the
+    rejected rows gets those that go with the kept rows, per partition."""
+    store.write(KEY, rows("old"), partition=P)
+    store.write(KEY, rows("old"), partition=Q)
+    between, resume = threading.Event(), threading.Event()
+
+    def pause(key: str, stage: str) -> None:
+        if stage == "between-commits" and threading.current_thread().name == "A":
+            between.set()
+            assert resume.wait(timeout=30)
+
+    WRITE_STAGE_HOOKS.append(pause)
+    try:
+        a = threading.Thread(
+            target=store.write, args=(KEY, rows("a")), kwargs={"partition": P}, name="A"
+        )
+        a.start()
+        assert between.wait(timeout=30)
+        during = tags(store, REJECTED), tags(store, KEY)
+        resume.set()
+        a.join(timeout=30)
+    finally:
+        WRITE_STAGE_HOOKS.remove(pause)
+
+    assert during == ({str(P): ["old"], str(Q): ["old"]},) * 2
+    assert tags(store, REJECTED) == tags(store, KEY) == {str(P): ["a"], str(Q): ["old"]}

@@ -98,11 +98,11 @@ def table_lock(
 @contextmanager
 def lock_if_free(area: LockArea, key: str, partition: date | None = None) -> Iterator[bool]:
     """Hold the lock of table `key` (of its `partition`) if nobody does: yields whether it
-    is held, without waiting."""
+    is held, without waiting (not held either when it cannot be taken: a read-only lake)."""
     held = ExitStack()
     try:
         held.enter_context(table_lock(area, key, 0, partition))
-    except LockTimeoutError:
+    except PolsterError:
         yield False
         return
     with held:

@@ -23,7 +23,6 @@ CONFIG_FILE = "pyproject.toml"
 CONFIG_TABLE = "[tool.polster]"
 CONFIG_LINE = re.compile(r"^\[tool\.polster\]\s*$", re.MULTILINE)  # the table's header line
 # Polster's own bookkeeping (table locks, writes in progress); git-ignored.
-STATE_FOLDER = ".polster"
 
 
 class ProjectNotFoundError(PolsterError, FileNotFoundError):
@@ -105,10 +104,6 @@ def data_dir() -> Path:
 
 def env_file() -> Path:
     return project_root() / ".env"
-
-
-def state_dir() -> Path:
-    return project_root() / STATE_FOLDER
 
 
 def resolve(path: str | Path) -> Path:

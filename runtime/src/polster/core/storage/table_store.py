@@ -68,7 +68,12 @@ from polster.core.storage.recovery import (
 from polster.core.storage.remote import LocalDeltaTable, RemoteAccess
 from polster.core.storage.restore import restore
 from polster.core.storage.schema_evolution import Evolution, evolve
-from polster.core.storage.units import Split, find_splits, repair_partition
+from polster.core.storage.units import (
+    Split,
+    find_splits,
+    repair_partition,
+    rows_of_kept_units,
+)
 from polster.core.storage.write_modes import (
     check_merge_batch,
     check_merge_columns,
@@ -110,8 +115,9 @@ class TableStore:
 
     def read(self, key: str, version: int | None = None) -> pl.LazyFrame:
         """The table of `key` (its latest version unless one is given), lazily."""
+        writes: list[Split] = []  # splits of writes under way: read around them
         if key.endswith(REJECTED_SUFFIX) and version is None:
-            self._repair_if_idle(key.removesuffix(REJECTED_SUFFIX))
+            writes = self._repair_if_idle(key.removesuffix(REJECTED_SUFFIX))
         try:
             table = self._table(key, version)
         except StorageError:
@@ -119,7 +125,8 @@ class TableStore:
                 log.warning("ADLS unreachable: reading %s from %s", key, self.fallback.uri(key))
                 return self.fallback.read(key, version)
             raise
-        return pl.scan_delta(table, storage_options=self._polars_options)
+        rows = pl.scan_delta(table, storage_options=self._polars_options)
+        return rows_of_kept_units(rows, writes, partial(self._rows_at, key))
 
     def write(
         self,
@@ -437,6 +444,9 @@ class TableStore:
                 staged[part] = self._stage_source(
                     part, frame, names[part], output, partition_values, landed or ()
                 )
+            # The columns the staged rows are made for: a commit that finds others (another
+            # partition's write changed them meanwhile) is refused instead of undoing them.
+            columns = {part: self._columns(part) for part in staged}
             evolutions = {
                 part: evolve(
                     part,
@@ -501,7 +511,7 @@ class TableStore:
                 else:
                     rows = total if part == key else None
                     versions[part] = self._commit(
-                        part, file, part_metadata, modes[part], rows, evolution
+                        part, file, part_metadata, modes[part], rows, evolution, columns[part]
                     )
             crash_point(key, "after-commit")
         except BaseException:
@@ -687,23 +697,23 @@ class TableStore:
         mode: str,
         rows: int | None = None,
         evolution: Evolution | None = None,
+        columns: str | None = None,
     ) -> int:
         """Commit one staged file as the table's next version (of `rows` rows, when known),
-        with the table's columns `evolution` decided; returns that version."""
+        with the table's columns `evolution` decided from the table's `columns` (its Delta
+        schema; None: no table yet); returns that version."""
         uri = self.uri(key)
         if rows is None and mode == "overwrite":
             rows = file.rows
         if rows is not None:
             metadata = {**metadata, "polster_rows": str(rows)}
         schema = evolution.schema if evolution is not None else file.schema
-        columns: list[str | None] = []  # the table's columns when first tried
+        keeps_rows = mode in ("partition", "append")  # the rows of other writes stay
 
-        def attempt(number: int) -> None:
+        def attempt(_: int) -> None:
             table = self._existing(key)
             now = table.schema().to_json() if table is not None else None
-            if number == 0 or columns[0] is None:  # (a table another write just created)
-                columns[:] = [now]
-            elif now != columns[0]:  # the staged rows were made for the columns of before
+            if keeps_rows and columns is not None and now != columns:
                 msg = (
                     f"{key} was not published: another process changed its columns while "
                     "this write was under way. Nothing of this write was kept: run it again"
@@ -723,7 +733,7 @@ class TableStore:
             )
 
         # Other partitions' writers commit meanwhile: retried (see conflicts.py).
-        with_retries(key, attempt, retry=mode in ("partition", "append"))
+        with_retries(key, attempt, retry=keeps_rows)
         return version_written(self._table(key), metadata["polster_write"])
 
     def _replace_partition_rows(
@@ -782,6 +792,11 @@ class TableStore:
             return []
         return remove_partial_files(Path(self.uri(key)))
 
+    def _columns(self, key: str) -> str | None:
+        """The table's Delta schema (as JSON); None without a table."""
+        table = self._existing(key)
+        return None if table is None else table.schema().to_json()
+
     def _schema_of(self, key: str) -> pl.Schema | None:
         """The columns of the table's latest version, from its log; None without a table."""
         table = self._existing(key)
@@ -823,17 +838,18 @@ class TableStore:
                 f"removed {path}: a killed write had left it half-written"
                 for path in self._remove_partial_files(part)
             )
-        return [*notes, *self._repair_units(key, lock_name(key, lock))]
+        return [*notes, *self._repair_units(key, lock_name(key, lock))[0]]
 
-    def _repair_units(self, key: str, held: str | None) -> list[str]:
+    def _repair_units(self, key: str, held: str | None) -> tuple[list[str], list[Split]]:
         """Put kept and rejected rows a killed write split back together (see units.py),
         where nobody writes them: under the lock the caller `held` (a lock's name), or
-        one that is free now."""
+        one that is free now. Returns what was done, and the splits left (of writes
+        under way, between their two commits)."""
         rejected = rejected_key(key)
         rejected_table = self._existing(rejected)
         if rejected_table is None:
-            return []
-        notes = []
+            return [], []
+        notes, left = [], []
         for split in find_splits(self._existing(key), rejected_table):
             if held in (key, lock_name(key, split.partition)):
                 notes.append(self._repair(key, split))
@@ -841,7 +857,9 @@ class TableStore:
             with lock_if_free(self._locks, key, split.partition) as idle:
                 if idle:
                     notes.append(self._repair(key, split))
-        return notes
+                else:
+                    left.append(split)
+        return notes, left
 
     def _repair(self, key: str, split: Split) -> str:
         """Rejected rows committed first: after a crash between the two commits, they are
@@ -877,9 +895,10 @@ class TableStore:
     def _rows_at(self, key: str, version: int) -> pl.LazyFrame:
         return pl.scan_delta(self._table(key, version), storage_options=self._polars_options)
 
-    def _repair_if_idle(self, key: str) -> None:
-        """Repair a split unit before it is read, unless a write of it is under way."""
-        self._call(f"read {key}", lambda: self._repair_units(key, None))
+    def _repair_if_idle(self, key: str) -> list[Split]:
+        """Repair a split unit before it is read, unless a write of it is under way: the
+        splits of those are returned."""
+        return self._call(f"read {key}", lambda: self._repair_units(key, None))[1]
 
     def _file_info(self, uri: str) -> tuple[int, int]:
         """Size in bytes and modification time in milliseconds of a data file."""

@@ -98,6 +98,23 @@ def _whole_table_split(kept: DeltaTable, rejected_log: Log) -> list[Split]:
     return [] if match is None else [Split(None, unit, match["version"])]
 
 
+def rows_of_kept_units(
+    rejected: pl.LazyFrame, splits: list[Split], rows_at: Callable[[int], pl.LazyFrame]
+) -> pl.LazyFrame:
+    """The `rejected` rows as they go with the kept rows: those of each split partition
+    (or of the whole table) from the version of the kept rows' unit (`rows_at` reads one),
+    none where no kept rows go with them. For a reader while a write is between its
+    two commits."""
+    for split in splits:
+        if split.partition is None:
+            return rejected.head(0) if split.version is None else rows_at(split.version)
+        rejected = rejected.filter(pl.col(PARTITION_COLUMN) != split.partition)
+        if split.version is not None:
+            before = rows_at(split.version).filter(pl.col(PARTITION_COLUMN) == split.partition)
+            rejected = pl.concat([rejected, before], how="diagonal_relaxed")
+    return rejected
+
+
 def repair_partition(
     rejected: DeltaTable,
     split: Split,
