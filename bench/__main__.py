@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import csv_to_gold, incremental, ingest, machine, pipelines, report, scaffolding
+from bench.backfill import backfill_figures, backfill_markdown
 from bench.process import BenchError, summary
 from bench.project import REPO, child_env, render, snapshot_template
 
@@ -89,6 +90,8 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
         days = incremental.incremental_figures(
             incremental_project, work / "incremental", env, repeat
         )
+        print("bench: a 60-day backfill as 1, 2 and 4 runs at once ...", file=sys.stderr)
+        backfills = backfill_figures(incremental_project, work / "backfill", env, repeat)
     overhead = {
         "rows": pipelines.OVERHEAD_ROWS,
         **report.compare(overhead_samples, "run_polster", "bare_materialize"),
@@ -109,6 +112,7 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
         "csv_to_gold": csv_pipeline,
         "read_only": commands,
         "incremental": days,
+        "backfill": backfills,
         "targets": report.targets(pipeline, overhead, csv_pipeline, commands, days),
         "csv_ingest": {
             "rows": ingested["rows"],
@@ -125,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchError as error:
         print(error, file=sys.stderr)
         return 1
-    tables = report.markdown(results)
+    tables = report.markdown(results) + "\n" + backfill_markdown(results["backfill"])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     args.output.with_suffix(".md").write_text(tables)

@@ -17,6 +17,7 @@ INLINE_COMMAND = re.compile(
 SECTIONS_TESTED_ON_THEIR_OWN = {
     "Sources": "test_sources.py",
     "Incremental pipelines": "test_partitions.py",
+    "Parallel backfills": "test_fan_out.py",
     "Environments": "test_environments.py",
     "Alerts": "test_alerts.py",
     "Deploying": "test_deployment.py",

@@ -13,7 +13,8 @@ new key are inserted, rows with a known key replace it; with `MERGE_DELETE`, the
 boolean column of the incoming rows, a row whose flag is true deletes its key instead, and
 the flag itself is not stored). `PARTITIONS` and `PARTITIONS_START` make it a partitioned
 asset (polster.contract.partitions): each run writes one partition, and its compute function may
-take that partition as the keyword parameter `partition`. `COLUMNS` describes its columns
+take that partition as the keyword parameter `partition`; `PARTITIONS_PER_RUN` lets a backfill
+of it become several runs of that many partitions each. `COLUMNS` describes its columns
 (column -> one sentence), for the catalog `polster docs` writes. Declared once, read
 everywhere.
 """
@@ -29,7 +30,7 @@ from typing import Any
 
 from polster.contract.errors import PolsterError
 from polster.contract.layers import PARTITION_PARAMETER, layer_of, upstreams_of_parameters
-from polster.contract.partitions import Partitioning, parse_partitioning
+from polster.contract.partitions import Partitioning, parse_partitioning, parse_per_run
 from polster.contract.quality import Check, Quarantined, duplicate_check_names, schema_violations
 
 
@@ -72,6 +73,28 @@ def partitioning_of(compute: Callable[..., object]) -> Partitioning | None:
         )
         raise DeclarationError(msg)
     return partitioning
+
+
+def partitions_per_run_of(compute: Callable[..., object]) -> int | None:
+    """How many partitions one run of a backfill writes (PARTITIONS_PER_RUN), or None: the
+    whole range in one run, the default."""
+    module = inspect.getmodule(compute)
+    key = asset_key_of(compute)
+    where = f"src/core/{key}.py"
+    per_run = parse_per_run(getattr(module, "PARTITIONS_PER_RUN", None), where)
+    if per_run is None:
+        return None
+    if getattr(module, "PARTITIONS", None) is None:
+        msg = f"PARTITIONS_PER_RUN in {where} goes with PARTITIONS: add that, or drop it"
+        raise DeclarationError(msg)
+    if declared_write_mode(module, key).mode == "merge":
+        msg = (
+            f'PARTITIONS_PER_RUN in {where} cannot go with WRITE_MODE = "merge": merged '
+            "partitions must be written in order (a later day's row replaces an earlier "
+            "day's), and runs of a backfill run at the same time; drop PARTITIONS_PER_RUN"
+        )
+        raise DeclarationError(msg)
+    return per_run
 
 
 class SchemaContractError(PolsterError, ValueError):

@@ -5,6 +5,9 @@ A core module declares `PARTITIONS = "daily"` (or "weekly", "monthly") and
 day of its window (`2024-01-03`; weeks start on Monday), its compute function may take it
 as the keyword parameter `partition` (a `datetime.date`), and its table holds each row's
 partition in the column `partition_date`: writing a partition replaces exactly its rows.
+A backfill (a range) is one run, unless the module declares `PARTITIONS_PER_RUN = 7`: then
+Dagster's backfills split the range into runs of at most that many partitions, which its
+daemon launches side by side (`run_polster.py --fan-out N` does the same from the shell).
 Pure functions; Dagster's partitions definitions are built from these in orchestration.
 """
 
@@ -103,6 +106,32 @@ def parse_partitioning(cadence: object, start: object, where: str) -> Partitioni
         )
         raise PartitionError(msg)
     return Partitioning(str(cadence), first)
+
+
+def parse_per_run(value: object, where: str) -> int | None:
+    """The PARTITIONS_PER_RUN of a core module (`where`), checked: a whole number from 1."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = (
+            f"PARTITIONS_PER_RUN in {where} must be a whole number of partitions from 1, "
+            f"e.g. PARTITIONS_PER_RUN = 7, not {value!r}"
+        )
+        raise PartitionError(msg)
+    return value
+
+
+def split_range(keys: list[date], parts: int) -> list[tuple[date, date]]:
+    """`keys` (partitions in order) as at most `parts` contiguous ranges (first, last) of
+    nearly equal length, the longer ones first."""
+    count = min(parts, len(keys))
+    size, longer = divmod(len(keys), count)
+    chunks, start = [], 0
+    for number in range(count):
+        end = start + size + (1 if number < longer else 0)
+        chunks.append((keys[start], keys[end - 1]))
+        start = end
+    return chunks
 
 
 def parse_day(text: str, what: str) -> date:

@@ -14,6 +14,7 @@ from polster.contract.declaration import (
     declared_columns,
     declared_lineage_of,
     partitioning_of,
+    partitions_per_run_of,
     upstream_keys_of,
     write_mode_of,
 )
@@ -47,8 +48,11 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
 
     A partitioned asset (PARTITIONS) gets Dagster time-window partitions; a run of a range
     of them (a backfill) is one run that writes, audits and publishes each partition on its
-    own, in order. A partition refused by its checks fails the run there: the partitions
-    before it stay published (the failure says which), the ones after it are not written.
+    own, in order. With PARTITIONS_PER_RUN = N, Dagster's backfills (UI, daemon) split the
+    range into runs of at most N partitions, launched side by side (a multi-run policy);
+    a range run as one run (run_polster.py --partition-range) still works. A partition
+    refused by its checks fails the run there: the partitions before it stay published
+    (the failure says which), the ones after it are not written.
     """
     key = asset_key_of(compute)
     layer, _ = split_key(key)
@@ -56,6 +60,7 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     partitioning = partitioning_of(compute)
     declared_lineage_of(compute)  # so does a LINEAGE Polster cannot read
     descriptions = declared_columns(inspect.getmodule(compute), key)  # and a bad COLUMNS
+    per_run = partitions_per_run_of(compute)
     settings: dict[str, object] = {
         "name": key,
         "group_name": layer,
@@ -70,7 +75,11 @@ def medallion_asset(compute: Callable[..., Output], **asset_kwargs: object) -> d
     }
     if partitioning is not None:
         settings["partitions_def"] = partitions_definition(partitioning)
-        settings["backfill_policy"] = dg.BackfillPolicy.single_run()
+        settings["backfill_policy"] = (
+            dg.BackfillPolicy.single_run()
+            if per_run is None
+            else dg.BackfillPolicy.multi_run(max_partitions_per_run=per_run)
+        )
     if layer != "bronze":
         # Silver and gold follow their upstreams: they run once all of them are updated
         # and none of their blocking checks failed.

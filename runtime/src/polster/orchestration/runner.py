@@ -4,6 +4,8 @@
     python run_polster.py --asset KEY            materialize only KEY (repeatable)
     python run_polster.py --partition 2024-01-03 one partition of the partitioned assets
     python run_polster.py --partition-range 2024-01-01...2024-01-31   a backfill, one run
+    python run_polster.py --partition-range 2024-01-01...2024-01-31 --fan-out 4
+                                                 the same backfill as 4 runs at once
     python run_polster.py --status               when each asset was last materialized
     python run_polster.py --ui                   materialize, then open the UI on 127.0.0.1:3000
                                                  (also when the run fails: the UI shows it)
@@ -113,6 +115,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "2024-01-01...2024-01-31",
     )
     parser.add_argument(
+        "--fan-out",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --partition-range: split the range into N runs that run at once, each in "
+        "its own process (default: 1, one run; see polster.orchestration.fan_out)",
+    )
+    parser.add_argument(
         "--executor",
         choices=EXECUTORS,
         default="in_process",
@@ -140,6 +150,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--partition and --partition-range go one at a time: choose one")
     if (args.partition or args.partition_range) and not args.materialize:
         parser.error("--partition and --partition-range materialize: drop --no-materialize")
+    if args.fan_out != 1 and not args.partition_range:
+        parser.error("--fan-out splits a --partition-range: add one, or drop --fan-out")
+    if args.fan_out < 1:
+        parser.error(f"--fan-out {args.fan_out}: give a number of runs from 1")
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} is not a port number (1-65535)")
     return args
@@ -232,9 +246,10 @@ def materialize(
     verbose: bool = False,
     partition: str | None = None,
     partition_range: str | None = None,
+    fan_out: int = 1,
 ) -> None:
     """Materialize the selected assets (all when none are selected) with the chosen executor,
-    their partitions as asked (see plan_runs).
+    their partitions as asked (see plan_runs); a range as `fan_out` runs at once (fan_out.py).
 
     A failed run sends one alert (POLSTER_ALERTS); one that cannot be sent is a warning.
     """
@@ -242,6 +257,13 @@ def materialize(
     from polster.orchestration.partitions import partitionings
     from polster.orchestration.run_plan import not_due, not_due_line, plan_runs
 
+    if fan_out > 1 and partition_range:
+        from polster.orchestration.fan_out import fan_out as run_at_once
+
+        failed = run_at_once(defs, selected, partition_range, fan_out, executor, verbose)
+        if failed:
+            raise RunFailedError(failed)
+        return
     environment = get_settings().environment
     known = asset_keys(defs)
     if not known:
@@ -579,6 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             args.verbose,
                             args.partition,
                             args.partition_range,
+                            args.fan_out,
                         )
                     except RunFailedError as failure:
                         if not args.ui:
