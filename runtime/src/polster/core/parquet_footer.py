@@ -79,10 +79,18 @@ def read_tail(
     return tail[-needed:]
 
 
+# The fields decoded (parquet.thrift field ids; a nested spec for a struct or a list of
+# structs); every other field is skipped without building anything.
+STATISTICS = {1: None, 2: None, 3: None, 5: None, 6: None}  # max, min, null_count, ...
+COLUMN_METADATA = {1: None, 3: None, 12: STATISTICS}  # type, path_in_schema, statistics
+ROW_GROUP = {1: {3: COLUMN_METADATA}, 3: None}  # columns (their meta_data), num_rows
+FILE_METADATA = {3: None, 4: ROW_GROUP}  # num_rows, row_groups
+
+
 def parse(tail: bytes) -> Footer:
     """The row count and column statistics in a footer `read_tail` returned."""
     try:
-        metadata = _Reader(tail, 0).struct()
+        metadata = _Reader(tail).struct(FILE_METADATA)
     except (IndexError, struct.error) as error:
         msg = f"a Parquet footer could not be decoded ({error})"
         raise FooterError(msg) from None
@@ -108,68 +116,96 @@ def parse(tail: bytes) -> Footer:
 
 
 class _Reader:
-    """The Thrift compact protocol, decoding into {field id: value} dictionaries."""
+    """The Thrift compact protocol: the fields a spec names, as {field id: value}."""
 
-    def __init__(self, data: bytes, pos: int) -> None:
-        self.data, self.pos = data, pos
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
 
     def _varint(self) -> int:
-        result = shift = 0
-        while True:
-            byte = self.data[self.pos]
-            self.pos += 1
+        data, pos = self.data, self.pos
+        byte = data[pos]
+        result, shift = byte & 0x7F, 7
+        while byte & 0x80:
+            pos += 1
+            byte = data[pos]
             result |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return result
             shift += 7
+        self.pos = pos + 1
+        return result
 
-    def _zigzag(self) -> int:
-        value = self._varint()
-        return (value >> 1) ^ -(value & 1)
-
-    def struct(self) -> dict[int, Any]:
+    def struct(self, spec: dict[int, Any] | None) -> dict[int, Any]:
         fields: dict[int, Any] = {}
-        last = 0
+        data, last = self.data, 0
         while True:
-            byte = self.data[self.pos]
+            byte = data[self.pos]
             self.pos += 1
             kind = byte & 0x0F
             if kind == 0:
                 return fields
-            last = last + (byte >> 4) if byte >> 4 else self._zigzag()
-            fields[last] = kind == 1 if kind in (1, 2) else self._value(kind)
+            if byte >> 4:
+                last += byte >> 4
+            else:
+                value = self._varint()
+                last = (value >> 1) ^ -(value & 1)
+            if kind in (1, 2):  # a boolean field: its value is its type
+                fields[last] = kind == 1
+            elif spec is not None and last in spec:
+                fields[last] = self._value(kind, spec[last])
+            else:
+                self._skip(kind)
 
-    def _value(self, kind: int) -> Any:
+    def _value(self, kind: int, spec: dict[int, Any] | None) -> Any:
         if kind in (4, 5, 6):  # i16, i32, i64
-            return self._zigzag()
+            value = self._varint()
+            return (value >> 1) ^ -(value & 1)
         if kind == 8:  # binary, string
             length = self._varint()
             self.pos += length
             return self.data[self.pos - length : self.pos]
         if kind == 12:
-            return self.struct()
+            return self.struct(spec)
         if kind in (9, 10):  # list, set
-            header = self.data[self.pos]
-            self.pos += 1
-            size, element = header >> 4, header & 0x0F
-            if size == 15:
-                size = self._varint()
+            size, element = self._list_header()
             if element in (1, 2):  # booleans in a list are one byte each
                 self.pos += size
                 return [value == 1 for value in self.data[self.pos - size : self.pos]]
-            return [self._value(element) for _ in range(size)]
-        if kind == 3:  # byte
+            return [self._value(element, spec) for _ in range(size)]
+        self._skip(kind)  # bytes, doubles, maps: no field read here has them
+        return None
+
+    def _list_header(self) -> tuple[int, int]:
+        header = self.data[self.pos]
+        self.pos += 1
+        size = header >> 4
+        return (self._varint() if size == 15 else size), header & 0x0F
+
+    def _skip(self, kind: int) -> None:
+        if kind in (4, 5, 6):
+            self._varint()
+        elif kind == 8:
+            length = self._varint()  # (read first: it moves the position)
+            self.pos += length
+        elif kind == 12:
+            self.struct(None)
+        elif kind in (9, 10):
+            size, element = self._list_header()
+            if element in (1, 2, 3):
+                self.pos += size
+            else:
+                for _ in range(size):
+                    self._skip(element)
+        elif kind in (1, 2, 3):  # a boolean or byte outside a struct's field header
             self.pos += 1
-            return int.from_bytes(self.data[self.pos - 1 : self.pos], "little", signed=True)
-        if kind == 7:  # double
+        elif kind == 7:
             self.pos += 8
-            return struct.unpack_from("<d", self.data, self.pos - 8)[0]
-        if kind == 11:  # map
+        elif kind == 11:
             size = self._varint()
-            if not size:
-                return {}
-            types = self.data[self.pos]
-            self.pos += 1
-            return {self._value(types >> 4): self._value(types & 0x0F) for _ in range(size)}
-        msg = f"a Parquet footer holds an unknown Thrift type {kind}"
-        raise FooterError(msg)
+            if size:
+                types = self.data[self.pos]
+                self.pos += 1
+                for _ in range(size):
+                    self._skip(types >> 4)
+                    self._skip(types & 0x0F)
+        else:
+            msg = f"a Parquet footer holds an unknown Thrift type {kind}"
+            raise FooterError(msg)

@@ -176,8 +176,10 @@ def _bounds(dtype: pl.DataType, chunks: list[parquet_footer.ChunkStatistics]) ->
     low, high = min(lows), max(highs)
     if isinstance(dtype, pl.Datetime):
         return _timestamp_bounds(low, high, dtype)
-    if dtype.is_float() and (low != low or high != high):  # NaN
-        return None
+    if dtype.is_float():
+        if low != low or high != high:  # NaN
+            return None
+        return low + 0.0, high + 0.0  # Parquet's -0.0 for a minimum of zero, as 0.0
     if dtype == pl.Date:
         return (EPOCH + timedelta(days=low)).isoformat(), (EPOCH + timedelta(days=high)).isoformat()
     if isinstance(dtype, pl.Decimal):
