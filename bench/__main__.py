@@ -97,11 +97,11 @@ def run(
             print(f"bench: the example at {large_rows:,} rows, once ...", file=sys.stderr)
             large = pipelines.large_figures(project, work / "large", env, large_rows)
         print("bench: fixed overhead ...", file=sys.stderr)
-        overhead_samples = pipelines.overhead_figures(project, work / "overhead", env, repeat)
+        overhead_samples, data = pipelines.overhead_figures(project, work / "overhead", env, repeat)
         print(
             "bench: start-up of --status, validate, list-assets, definitions ...", file=sys.stderr
         )
-        read_only = pipelines.read_only_figures(project, work / "read-only", env, repeat)
+        read_only = pipelines.read_only_figures(project, data, env, repeat)
         print(f"bench: the CSV template on a {csv_mib:,.0f} MiB CSV ...", file=sys.stderr)
         csv_project = render(template, work / "ingest-project" / "shop")
         ingested = ingest.ingest_figures(csv_project, work / "ingest", env, csv_mib, repeat)

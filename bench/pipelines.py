@@ -124,25 +124,25 @@ def pipeline_figures(
 
 def overhead_figures(
     project: Path, work: Path, env: dict[str, str], repeat: int
-) -> dict[str, list[Sample]]:
-    """`run_polster.py` and a bare `materialize` at the example's default size.
+) -> tuple[dict[str, list[Sample]], Path]:
+    """`run_polster.py`, the plain script and a bare `materialize` at the example's default
+    size; the data folder of the last `run_polster.py` run is kept (and returned) for the
+    commands that only read.
 
     A few seconds a run, and a difference of about one: more runs for a steadier median.
     """
     repeat = max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1
     env = {**env, "POLSTER_EXAMPLE_ROWS": str(OVERHEAD_ROWS)}
-    samples = interleaved(overhead_commands(), project, work, env, repeat)
-    shutil.rmtree(work, ignore_errors=True)
-    return samples
+    samples = interleaved(overhead_commands(), project, work, env, repeat, keep_last=True)
+    return samples, work / f"run_polster-{repeat - 1}"
 
 
 def read_only_figures(
-    project: Path, work: Path, env: dict[str, str], repeat: int
+    project: Path, data: Path, env: dict[str, str], repeat: int
 ) -> dict[str, list[Sample]]:
-    """The start-up of the commands that only read, after one recorded run."""
+    """The start-up of the commands that only read, after the recorded run that wrote `data`."""
     env = {**env, "POLSTER_EXAMPLE_ROWS": str(OVERHEAD_ROWS)}
-    run_env = project_env(project, env, POLSTER_DATA_DIR=str(work / "data"))
-    measure([PYTHON, "run_polster.py"], project, run_env)
+    run_env = project_env(project, env, POLSTER_DATA_DIR=str(data))
     commands = {
         "status": [PYTHON, "run_polster.py", "--status"],
         "validate": [PYTHON, "-m", "polster", "validate"],
@@ -154,7 +154,6 @@ def read_only_figures(
     for _ in range(max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1):
         for name, command in commands.items():
             samples[name].append(measure(command, project, run_env))
-    shutil.rmtree(work, ignore_errors=True)
     return samples
 
 
