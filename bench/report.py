@@ -187,8 +187,12 @@ def markdown(results: dict) -> str:
     """The results as the Markdown tables the README shows."""
     lines = [f"Machine: {one_line(results['machine'])}.", ""]
     lines += [
-        f"Each figure is the median of {results['settings']['repeat']} runs; "
-        "ratios compare figures of the same `make bench` run. Every process ran with its "
+        (
+            f"Each figure is the median of {results['settings']['repeat']} runs; "
+            if results["settings"]["repeat"] > 1
+            else "Each figure is one run; "
+        )
+        + "ratios compare figures of the same `make bench` run. Every process ran with its "
         "bytecode cached (`PYTHONDONTWRITEBYTECODE` unset), as on a user's machine, "
         + (
             "after one untimed warm-up run."
