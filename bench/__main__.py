@@ -1,6 +1,9 @@
 """`python -m bench`: measure, print the tables, write the results as JSON (and Markdown).
 
 python -m bench --rows 100000,1000000 --repeat 3 --csv-mib 1024 --output .bench/results.json
+
+Every measured process runs as on a user's machine: with its bytecode cached
+(PYTHONDONTWRITEBYTECODE unset), after one untimed warm-up run (unless --repeat 1).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import csv_to_gold, incremental, ingest, machine, pipelines, report, scaffolding
+from bench import csv_to_gold, incremental, ingest, machine, pipelines, report, scaffolding, tpch
 from bench.backfill import backfill_figures, backfill_markdown
 from bench.process import BenchError, summary
 from bench.project import REPO, child_env, render, snapshot_template
@@ -43,7 +46,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=1024,
         help="size of the CSV the CSV template ingests, in MiB (default: %(default)s)",
     )
+    parser.add_argument(
+        "--large-rows",
+        type=int,
+        default=100_000_000,
+        help="the example once more at this size, run once each; 0 skips it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tpch-scale",
+        type=float,
+        default=1,
+        help="TPC-H scale factor of the Q1 medallion (1: 6M lineitem rows); 0 skips it "
+        "(default: %(default)s)",
+    )
     args = parser.parse_args(argv)
+    if args.large_rows < 0 or args.tpch_scale < 0:
+        parser.error("--large-rows and --tpch-scale must be 0 (skip) or more")
     if args.csv_mib <= 0:
         parser.error(f"--csv-mib {args.csv_mib}: give a size above 0")
     try:
@@ -55,7 +73,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
+def run(
+    rows: list[int], repeat: int, csv_mib: float, large_rows: int = 0, tpch_scale: float = 0
+) -> dict[str, object]:
     env = child_env()
     with tempfile.TemporaryDirectory(prefix="polster-bench-") as scratch:
         work = Path(scratch)
@@ -73,10 +93,16 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
             print(f"bench: the example pipeline at {size:,} rows ...", file=sys.stderr)
             measured = pipelines.pipeline_figures(project, work / f"rows-{size}", env, size, repeat)
             pipeline.append(report.pipeline_entry(size, measured))
+        large = None
+        if large_rows:
+            print(f"bench: the example at {large_rows:,} rows, once ...", file=sys.stderr)
+            large = pipelines.large_figures(project, work / "large", env, large_rows)
         print("bench: fixed overhead ...", file=sys.stderr)
-        overhead_samples = pipelines.overhead_figures(project, work / "overhead", env, repeat)
-        print("bench: --status and list-assets ...", file=sys.stderr)
-        read_only = pipelines.read_only_figures(project, work / "read-only", env, repeat)
+        overhead_samples, data = pipelines.overhead_figures(project, work / "overhead", env, repeat)
+        print(
+            "bench: start-up of --status, validate, list-assets, definitions ...", file=sys.stderr
+        )
+        read_only = pipelines.read_only_figures(project, data, env, repeat)
         print(f"bench: the CSV template on a {csv_mib:,.0f} MiB CSV ...", file=sys.stderr)
         csv_project = render(template, work / "ingest-project" / "shop")
         ingested = ingest.ingest_figures(csv_project, work / "ingest", env, csv_mib, repeat)
@@ -85,6 +111,18 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
         )
         user_project = render(template, work / "user-project" / "shop", "include_examples=false")
         user = csv_to_gold.csv_to_gold_figures(user_project, work / "user", env, csv_mib, repeat)
+        tpch_result = None
+        if tpch_scale:
+            print(f"bench: the TPC-H Q1 medallion at scale {tpch_scale:g} ...", file=sys.stderr)
+            tpch_project = render(
+                template, work / "tpch-project" / "shop", "include_examples=false"
+            )
+            measured = tpch.tpch_figures(tpch_project, work / "tpch", env, tpch_scale, repeat)
+            tpch_result = {
+                "scale": measured["scale"],
+                "rows": measured["rows"],
+                **report.compare(measured["samples"], "run_polster", "plain_polars"),
+            }
         print("bench: one new day on a partitioned table of 10 and 300 days ...", file=sys.stderr)
         incremental_project = render(template, work / "incremental-project" / "shop")
         days = incremental.incremental_figures(
@@ -96,6 +134,9 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
         "rows": pipelines.OVERHEAD_ROWS,
         **report.compare(overhead_samples, "run_polster", "bare_materialize"),
     }
+    overhead["over_plain_seconds"] = round(
+        overhead["run_polster"]["seconds"] - overhead["plain_polars"]["seconds"], 3
+    )
     csv_pipeline = {
         "rows": user["rows"],
         "csv_mib": user["csv_mib"],
@@ -104,16 +145,27 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
     commands = {name: summary(runs) for name, runs in read_only.items()}
     return {
         "machine": machine.describe(),
-        "settings": {"rows": rows, "repeat": repeat},
+        "settings": {
+            "rows": rows,
+            "repeat": repeat,
+            "large_rows": large_rows,
+            "tpch_scale": tpch_scale,
+            "bytecode_cached": True,
+            "warm_up": repeat > 1,
+        },
         "create_project": report.compare(created, "copier_copy", "create_dagster_project"),
         "add_asset": report.compare(added, "polster_add_asset", "dg_scaffold_asset"),
         "pipeline": pipeline,
+        "large": large,
+        "tpch": tpch_result,
         "overhead": overhead,
         "csv_to_gold": csv_pipeline,
         "read_only": commands,
         "incremental": days,
         "backfill": backfills,
-        "targets": report.targets(pipeline, overhead, csv_pipeline, commands, days),
+        "targets": report.targets(
+            pipeline, overhead, csv_pipeline, commands, days, large, tpch_result
+        ),
         "csv_ingest": {
             "rows": ingested["rows"],
             "csv_mib": ingested["csv_mib"],
@@ -125,7 +177,7 @@ def run(rows: list[int], repeat: int, csv_mib: float) -> dict[str, object]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        results = run(args.rows, args.repeat, args.csv_mib)
+        results = run(args.rows, args.repeat, args.csv_mib, args.large_rows, args.tpch_scale)
     except BenchError as error:
         print(error, file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """Figures 3 and 4: the example pipeline against plain Polars, DuckDB SQL, pandas and an
-I/O floor; the fixed overhead of `run_polster.py` against a bare `dagster.materialize`, and
-the commands that only read (`--status`, `polster list-assets`)."""
+I/O floor (and once more at a large size); the fixed cost of `run_polster.py` against the
+plain script and a bare `dagster.materialize`, and the start-up of the commands that only
+read (`--status`, `polster validate`, `polster list-assets`, loading the definitions)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from bench.process import Sample, measure
+from bench.process import BenchError, Sample, measure, summary
 from bench.project import PYTHON, project_env
 
 FLOORS = Path(__file__).parent / "floors"
@@ -45,8 +46,36 @@ def pipeline_commands(rows: int, reference: Path) -> dict[str, Command]:
 def overhead_commands() -> dict[str, Command]:
     return {
         "run_polster": lambda data: [PYTHON, "run_polster.py"],
+        "plain_polars": lambda data: [PYTHON, str(FLOORS / "plain_polars.py"), str(data)],
         "bare_materialize": lambda data: [PYTHON, str(FLOORS / "bare_materialize.py"), str(data)],
     }
+
+
+# Variants of the large run; a floor may run out of memory there (and is then reported so).
+LARGE_VARIANTS = ("run_polster", "plain_polars", "duckdb")
+
+
+def large_figures(project: Path, work: Path, env: dict[str, str], rows: int) -> dict[str, object]:
+    """The example once at `rows` (minutes a run): Polster, the plain script and DuckDB."""
+    env = {**env, "POLSTER_EXAMPLE_ROWS": str(rows)}
+    commands = pipeline_commands(rows, work / "reference")
+    variants: dict[str, dict] = {}
+    for name in LARGE_VARIANTS:
+        data = work / name
+        run_env = project_env(project, env, POLSTER_DATA_DIR=str(data))
+        try:
+            variants[name] = summary([measure(commands[name](data), project, run_env)])
+        except BenchError as error:
+            if name == "run_polster":
+                raise
+            variants[name] = {"failed": str(error).splitlines()[0]}
+        if name != "run_polster":
+            shutil.rmtree(data, ignore_errors=True)  # run_polster's is compared, then removed
+        else:
+            size_command = [PYTHON, str(FLOORS / "table_size.py"), str(data / "bronze" / "example")]
+            bronze = json.loads(measure(size_command, project, project_env(project, env)).output)
+    shutil.rmtree(work, ignore_errors=True)
+    return {"rows": rows, "bronze_rows": bronze["rows"], "variants": variants}
 
 
 def interleaved(
@@ -95,34 +124,36 @@ def pipeline_figures(
 
 def overhead_figures(
     project: Path, work: Path, env: dict[str, str], repeat: int
-) -> dict[str, list[Sample]]:
-    """`run_polster.py` and a bare `materialize` at the example's default size.
+) -> tuple[dict[str, list[Sample]], Path]:
+    """`run_polster.py`, the plain script and a bare `materialize` at the example's default
+    size; the data folder of the last `run_polster.py` run is kept (and returned) for the
+    commands that only read.
 
     A few seconds a run, and a difference of about one: more runs for a steadier median.
     """
     repeat = max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1
     env = {**env, "POLSTER_EXAMPLE_ROWS": str(OVERHEAD_ROWS)}
-    samples = interleaved(overhead_commands(), project, work, env, repeat)
-    shutil.rmtree(work, ignore_errors=True)
-    return samples
+    samples = interleaved(overhead_commands(), project, work, env, repeat, keep_last=True)
+    return samples, work / f"run_polster-{repeat - 1}"
 
 
 def read_only_figures(
-    project: Path, work: Path, env: dict[str, str], repeat: int
+    project: Path, data: Path, env: dict[str, str], repeat: int
 ) -> dict[str, list[Sample]]:
-    """`run_polster.py --status` and `polster list-assets`, after one recorded run."""
+    """The start-up of the commands that only read, after the recorded run that wrote `data`."""
     env = {**env, "POLSTER_EXAMPLE_ROWS": str(OVERHEAD_ROWS)}
-    run_env = project_env(project, env, POLSTER_DATA_DIR=str(work / "data"))
-    measure([PYTHON, "run_polster.py"], project, run_env)
+    run_env = project_env(project, env, POLSTER_DATA_DIR=str(data))
     commands = {
         "status": [PYTHON, "run_polster.py", "--status"],
+        "validate": [PYTHON, "-m", "polster", "validate"],
         "list_assets": [PYTHON, "-m", "polster", "list-assets"],
+        # What `dg check defs`, the UI and the daemon pay before anything else.
+        "definitions": [PYTHON, "-c", "from orchestration.definitions import defs; defs()"],
     }
     samples: dict[str, list[Sample]] = {name: [] for name in commands}
     for _ in range(max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1):
         for name, command in commands.items():
             samples[name].append(measure(command, project, run_env))
-    shutil.rmtree(work, ignore_errors=True)
     return samples
 
 

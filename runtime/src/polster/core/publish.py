@@ -11,10 +11,12 @@ Only storage.py calls this module: it decides what is written where, and when.
 from __future__ import annotations
 
 import json
+import struct
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -23,10 +25,13 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake import Schema as DeltaSchema
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from polster.core import parquet_footer
+from polster.core.parquet_footer import Footer
+
 # Columns Delta Lake cannot store faithfully: a Python object would be written as its
 # memory address, a column without a type has no Delta type at all.
 UNSTORABLE = {pl.Object: "Python objects", pl.Null: "no type (every value is null)"}
-STRING_STATS_LENGTH = 32  # longer strings get no min/max: a truncated max would be wrong
+STRING_STATS_LENGTH = 32  # Delta's prefix of a string minimum or maximum
 
 
 @dataclass(frozen=True)
@@ -91,41 +96,182 @@ def partition_folder(column: str, value: date) -> str:
     return f"{column}={value.isoformat()}"
 
 
-def file_statistics(file: pl.LazyFrame, schema: pl.Schema) -> tuple[int, str]:
-    """The row count and Delta's statistics JSON of one data file, in one pass over it."""
-    stat_columns = [name for name, dtype in schema.items() if _has_min_max(dtype)]
-    row = file.select(
-        pl.len().alias("__rows"),
-        *(pl.col(name).null_count().alias(f"__nulls_{name}") for name in schema),
-        *(pl.col(name).min().alias(f"__min_{name}") for name in stat_columns),
-        *(pl.col(name).max().alias(f"__max_{name}") for name in stat_columns),
-    ).collect()
-    values = row.row(0, named=True)
-    minimum = _json_values({name: values[f"__min_{name}"] for name in stat_columns})
-    maximum = _json_values({name: values[f"__max_{name}"] for name in stat_columns})
+def file_statistics(
+    uri: str, size: int, schema: pl.Schema, read: Callable[[int, int], bytes] | None = None
+) -> tuple[int, str]:
+    """The row count and Delta's statistics JSON of the data file at `uri` (of `size`
+    bytes), from its Parquet footer: the file's last bytes only, through `read(start, end)`
+    for a remote file."""
+    footer = parquet_footer.parse(parquet_footer.read_tail(uri, size, read))
+    return footer_statistics(footer, schema)
+
+
+def footer_statistics(footer: Footer, schema: pl.Schema) -> tuple[int, str]:
+    """The row count and Delta's statistics JSON of one data file, from its Parquet footer
+    (the statistics Polars wrote with it: no data is read again).
+
+    Values are written as delta-rs writes them, and only where they bound every value:
+    timestamps in milliseconds (the minimum rounded down, the maximum up), strings cut to
+    32 characters (a cut maximum raised so that it stays above every value). Lists and
+    binary columns get no minimum or maximum, nor does any column whose statistics are
+    missing in one of the file's row groups or hold NaN.
+    """
+    minimum: dict[str, Any] = {}
+    maximum: dict[str, Any] = {}
+    nulls: dict[str, Any] = {}
+    for path, chunks in footer.chunks.items():
+        dtype = _leaf_type(schema, path)
+        if dtype is None:  # inside a list: no statistic describes the column's rows
+            continue
+        counts = [chunk.null_count for chunk in chunks]
+        if None not in counts:
+            _put(nulls, path, sum(counts))
+        bounds = _bounds(dtype, chunks)
+        if bounds is not None:
+            _put(minimum, path, bounds[0])
+            _put(maximum, path, bounds[1])
     stats = {
-        "numRecords": values["__rows"],
+        "numRecords": footer.rows,
         "minValues": minimum,
         "maxValues": maximum,
-        "nullCount": {name: values[f"__nulls_{name}"] for name in schema},
+        "nullCount": nulls,
     }
-    return values["__rows"], json.dumps(stats)
+    return footer.rows, json.dumps(stats)
 
 
-def _has_min_max(dtype: pl.DataType) -> bool:
-    return dtype.is_integer() or dtype.is_float() or dtype in (pl.Date, pl.String)
+def _leaf_type(schema: pl.Schema, path: tuple[str, ...]) -> pl.DataType | None:
+    """The type of the leaf column at `path` (through structs); None inside a list."""
+    dtype: Any = schema.get(path[0])
+    for name in path[1:]:
+        if not isinstance(dtype, pl.Struct):
+            return None
+        dtype = next((field.dtype for field in dtype.fields if field.name == name), None)
+    if dtype is None or isinstance(dtype, pl.List | pl.Array | pl.Struct):
+        return None
+    return dtype
 
 
-def _json_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Statistics values as the Delta log writes them; values it cannot describe left out."""
-    described = {}
-    for name, value in values.items():
-        if value is None or (isinstance(value, float) and value != value):  # NaN
+def _put(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """Set `value` at `path`, struct fields as nested objects (as Delta's statistics)."""
+    for name in path[:-1]:
+        target = target.setdefault(name, {})
+    target[path[-1]] = value
+
+
+def _bounds(dtype: pl.DataType, chunks: list[parquet_footer.ChunkStatistics]) -> Any:
+    """(min, max) of a leaf column as Delta's statistics JSON holds them, or None."""
+    decode = _decoder(dtype)
+    if decode is None:
+        return None
+    lows, highs = [], []
+    for chunk in chunks:
+        if chunk.min_value is None or chunk.max_value is None:
+            if chunk.null_count != chunk.rows:  # values without statistics
+                return None
+            continue  # a row group where the column is all null
+        lows.append(decode(chunk.min_value, chunk.physical_type))
+        highs.append(decode(chunk.max_value, chunk.physical_type))
+    if not lows or any(value is None for value in lows + highs):
+        return None
+    low, high = min(lows), max(highs)
+    if isinstance(dtype, pl.Datetime):
+        return _timestamp_bounds(low, high, dtype)
+    if dtype.is_float():
+        if low != low or high != high:  # NaN
+            return None
+        return low + 0.0, high + 0.0  # Parquet's -0.0 for a minimum of zero, as 0.0
+    if dtype == pl.Date:
+        return (EPOCH + timedelta(days=low)).isoformat(), (EPOCH + timedelta(days=high)).isoformat()
+    if isinstance(dtype, pl.Decimal):
+        return _decimal_bounds(low, high, dtype)
+    if isinstance(low, bytes):
+        return _string_bounds(low, high)
+    return low, high
+
+
+Decoder = Callable[[bytes, int], Any]
+
+
+def _decoder(dtype: pl.DataType) -> Decoder | None:
+    """How the footer encodes a minimum or maximum of `dtype`, as a comparable value."""
+    if dtype == pl.Boolean:
+        return lambda value, _: bool(value[0])
+    if dtype.is_integer() or dtype == pl.Date or isinstance(dtype, pl.Datetime | pl.Decimal):
+        return _integer
+    if dtype == pl.Float32:
+        return lambda value, _: struct.unpack("<f", value)[0]
+    if dtype == pl.Float64:
+        return lambda value, _: struct.unpack("<d", value)[0]
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return lambda value, _: value  # UTF-8: byte order is code point order
+    return None  # binary, time, durations, ...: Delta keeps no minimum or maximum
+
+
+def _integer(value: bytes, physical_type: int) -> int | None:
+    if physical_type in (parquet_footer.INT32, parquet_footer.INT64):
+        return int.from_bytes(value, "little", signed=True)
+    if physical_type in (parquet_footer.BYTE_ARRAY, parquet_footer.FIXED_LEN_BYTE_ARRAY):
+        return int.from_bytes(value, "big", signed=True)  # a decimal's unscaled value
+    return None
+
+
+EPOCH = date(1970, 1, 1)
+EPOCH_TIME = datetime(1970, 1, 1)
+PER_MILLISECOND = {"ms": 1, "us": 1_000, "ns": 1_000_000}
+
+
+def _timestamp_bounds(low: int, high: int, dtype: pl.Datetime) -> tuple[str, str] | None:
+    """Delta's statistics hold milliseconds: the minimum rounded down, the maximum up."""
+    per = PER_MILLISECOND[dtype.time_unit or "us"]
+    try:
+        first = EPOCH_TIME + timedelta(milliseconds=low // per)
+        last = EPOCH_TIME + timedelta(milliseconds=-(-high // per))
+    except OverflowError:
+        return None
+    if dtype.time_zone is None:  # as delta-rs writes timestamp_ntz
+        return first.isoformat(" ", "milliseconds"), last.isoformat(" ", "milliseconds")
+    return (
+        first.isoformat(timespec="milliseconds") + "Z",
+        last.isoformat(timespec="milliseconds") + "Z",
+    )
+
+
+# Above 15 significant digits a JSON number (read as a double) no longer holds a decimal
+# exactly: such columns get no minimum or maximum.
+DECIMAL_DIGITS = 15
+
+
+def _decimal_bounds(low: int, high: int, dtype: pl.Decimal) -> tuple[float, float] | None:
+    if dtype.precision is None or dtype.precision > DECIMAL_DIGITS:
+        return None
+    scale = dtype.scale or 0
+    return float(Decimal(low).scaleb(-scale)), float(Decimal(high).scaleb(-scale))
+
+
+def _string_bounds(low: bytes, high: bytes) -> tuple[str, str] | None:
+    """At most 32 characters, as Delta keeps: the minimum's prefix is below every value; a
+    cut maximum gets its last character raised, so that it stays above every value."""
+    try:
+        first, last = low.decode(), high.decode()
+    except UnicodeDecodeError:
+        return None
+    if len(last) > STRING_STATS_LENGTH:
+        last = _above(last[:STRING_STATS_LENGTH])
+        if last is None:
+            return None
+    return first[:STRING_STATS_LENGTH], last
+
+
+def _above(prefix: str) -> str | None:
+    """The shortest change of `prefix` that sorts after every string starting with it."""
+    for end in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[end]) + 1
+        if code > 0x10FFFF:
             continue
-        if isinstance(value, str) and len(value) > STRING_STATS_LENGTH:
-            continue
-        described[name] = value.isoformat() if isinstance(value, date) else value
-    return described
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are no characters
+            code = 0xE000
+        return prefix[:end] + chr(code)
+    return None
 
 
 def delta_schema(schema: pl.Schema) -> DeltaSchema:

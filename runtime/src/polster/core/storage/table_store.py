@@ -669,8 +669,13 @@ class TableStore:
         # Streamed batch by batch: memory does not grow with the table. Like every Parquet
         # write, it does not keep row order: whoever needs an order sorts what they read.
         lazy.sink_parquet(uri, storage_options=self._polars_options)
-        rows, stats = publish.file_statistics(self._scan(uri), schema)
         size, modified_ms = self._file_info(uri)
+        # Delta's statistics from the footer Polars wrote: its last bytes, no data read.
+        read = None
+        if self.remote is not None:
+            blob = blob_path_of(uri)
+            read = partial(self.remote.filesystem().cat_file, blob)
+        rows, stats = publish.file_statistics(uri, size, schema, read)
         return publish.StagedFile(
             name, uri, size, modified_ms, rows, schema, stats, partition_values
         )
