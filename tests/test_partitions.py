@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -43,10 +44,11 @@ GOLD_SUM = (
 )
 
 
-@pytest.fixture
-def project(template_src: Path, tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def prepared(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with bronze_events -> silver_events (merged by id) -> gold_daily, daily."""
-    project = render_project(template_src, tmp_path / "my shop", include_examples=False)
+    folder = tmp_path_factory.mktemp("partitions")
+    project = render_project(template_src, folder / "my shop", include_examples=False)
     without_dagster_telemetry(project)
     make(
         project, "add-asset", LAYER="bronze", NAME="events", PARTITIONS="daily", START="2024-01-01"
@@ -95,6 +97,14 @@ def project(template_src: Path, tmp_path: Path) -> Path:
     run([PYTHON, "-m", "ruff", "format", "src"], project)
     (project / "incoming").mkdir()
     return project
+
+
+@pytest.fixture
+def project(prepared: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the prepared project for each test (scaffolding it costs three
+    add-asset runs), with no bytecode or cache of the first one's folder."""
+    ignore = shutil.ignore_patterns("__pycache__", ".ruff_cache")
+    return Path(shutil.copytree(prepared, tmp_path / "my shop", symlinks=True, ignore=ignore))
 
 
 def day_file(project: Path, day: str, rows: list[tuple[int, int | None]]) -> None:
