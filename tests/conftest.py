@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -113,18 +114,69 @@ def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return committed_copy(tmp_path_factory.mktemp("template"))
 
 
-def render_project(src: Path, dst: Path, vcs_ref: str | None = "HEAD", **answers: object) -> Path:
-    """Render the template (at `vcs_ref`; None: its latest tag) into `dst`, return `dst`."""
-    copier.run_copy(
-        str(src),
-        dst,
-        data={**FAST_ANSWERS, "project_name": "shop_pipeline", **answers},
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        vcs_ref=vcs_ref,
+# Renders made this session, by what decides their content (see render_key): a render
+# with the same key is a copy of the first. Set by the `_render_cache` fixture.
+_RENDERS: dict[tuple, Path] = {}
+_RENDER_CACHE: list[Path] = []
+
+
+def render_key(src: Path, dst: Path, vcs_ref: str | None, answers: dict) -> tuple | None:
+    """What a render's files depend on, or None when a copy could differ from a render.
+
+    With `project_name` answered, a render reads its destination only to know whether it
+    is inside a git repository (then the first-commit task is skipped); the rest is the
+    template's commit and the answers. A template with uncommitted changes (Copier copies
+    them too), Copier's "latest tag" or a destination that exists are rendered each time.
+    """
+    if vcs_ref is None or dst.exists() or not _RENDER_CACHE:
+        return None
+    parent = dst.parent
+    while not parent.exists():
+        parent = parent.parent
+    inside_git = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"], cwd=parent, capture_output=True
+    ).returncode
+    state = subprocess.run(
+        f"git rev-parse --verify {vcs_ref}^{{commit}} && git status --porcelain",
+        shell=True,
+        cwd=src,
+        capture_output=True,
+        text=True,
     )
+    commit, *changes = state.stdout.splitlines()
+    if state.returncode != 0 or changes:
+        return None
+    return (str(src), commit, inside_git == 0, repr(sorted(answers.items())))
+
+
+def render_project(src: Path, dst: Path, vcs_ref: str | None = "HEAD", **answers: object) -> Path:
+    """Render the template (at `vcs_ref`; None: its latest tag) into `dst`, return `dst`.
+
+    The first render of an answer set is Copier's; the same render again is a copy of it
+    (renders are the suite's most repeated cost): the same files, the same first commit.
+    """
+    data = {**FAST_ANSWERS, "project_name": "shop_pipeline", **answers}
+    key = render_key(src, dst, vcs_ref, data)
+    if key is not None and key in _RENDERS:
+        shutil.copytree(_RENDERS[key], dst, symlinks=True)
+        return dst
+    copier.run_copy(
+        str(src), dst, data=data, defaults=True, unsafe=True, quiet=True, vcs_ref=vcs_ref
+    )
+    if key is not None:
+        kept = _RENDER_CACHE[0] / str(len(_RENDERS)) / dst.name
+        shutil.copytree(dst, kept, symlinks=True)
+        _RENDERS[key] = kept
     return dst
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Where render_project keeps this session's first renders (see render_key)."""
+    _RENDER_CACHE.append(tmp_path_factory.mktemp("renders"))
+    yield
+    _RENDER_CACHE.clear()
+    _RENDERS.clear()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.xdist_group("alerts")
 HOOK = "/hooks/T000/s3cret-path"  # a webhook URL's path is its secret
 BIN = Path(PYTHON).parent
 DAEMON_TIMEOUT = 180
+SENSOR = "polster_failure_alert"
 
 
 @pytest.fixture(scope="session")
@@ -197,22 +199,35 @@ def wait_for(condition, timeout: float, what: str, daemon: subprocess.Popen, log
             return
         if daemon.poll() is not None:
             pytest.fail(f"dagster-daemon exited before {what}: {log.read_text()[-4000:]}")
-        time.sleep(2)
+        time.sleep(0.5)  # each condition is a cheap read
     pytest.fail(f"no {what} within {timeout}s; the daemon's log ends:\n{log.read_text()[-4000:]}")
 
 
 def sensor_ticks(env: dict[str, str]) -> int:
-    """How many times the daemon has ticked the failure-alert sensor (from its instance)."""
+    """How many times the daemon has ticked the failure-alert sensor (from its instance):
+    Dagster's own API, in a new process; it also creates the instance's storage."""
     code = (
         "import dagster as dg\n"
         "with dg.DagsterInstance.get() as instance:\n"
         "    states = [s for s in instance.all_instigator_state()\n"
-        "              if s.name == 'polster_failure_alert']\n"
+        f"              if s.name == '{SENSOR}']\n"
         "    print(sum(len(instance.get_ticks(s.instigator_origin_id, s.selector_id))\n"
         "              for s in states))\n"
     )
     result = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True)
     return int(result.stdout.strip() or 0) if result.returncode == 0 else 0  # busy: later
+
+
+def ticks_recorded(home: Path) -> int:
+    """The failure-alert sensor's ticks as the daemon's SQLite schedule storage holds them:
+    read directly, as polls go (a process importing Dagster per poll costs seconds of CPU).
+    A tick's body names its sensor."""
+    try:
+        with contextlib.closing(sqlite3.connect(home / "schedules" / "schedules.db")) as db:
+            sql = "SELECT count(*) FROM job_ticks WHERE tick_body LIKE ?"
+            return db.execute(sql, (f'%"{SENSOR}"%',)).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # busy (the daemon writes): later
 
 
 def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
@@ -222,7 +237,13 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
     project = render_project(template_src, tmp_path / "daemon alerts", alerts="webhook")
     home = project / ".dagster"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # The run queue as Dagster's default (QueuedRunCoordinator), checked every second
+    # rather than every 5 s: this test waits for the daemon to launch its run.
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\n"
+        "run_coordinator:\n  module: dagster.core.run_coordinator\n"
+        "  class: QueuedRunCoordinator\n  config:\n    dequeue_interval_seconds: 1\n"
+    )
     env = alert_env(project, httpserver.url_for(HOOK), **FAILING)
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
     # Create the instance's storage before the daemon starts: on a fresh DAGSTER_HOME the
@@ -243,16 +264,16 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
         )
     try:
         # A run status sensor reports runs that end after its first tick.
-        wait_for(lambda: sensor_ticks(env) > 0, DAEMON_TIMEOUT, "sensor tick", daemon, log)
+        wait_for(lambda: ticks_recorded(home) > 0, DAEMON_TIMEOUT, "sensor tick", daemon, log)
         # Launched as the UI launches a run: through the workspace and the run launcher.
         launch = ["dagster", "job", "launch", "-w", "workspace.yaml", "-j", "__ASSET_JOB"]
         run([str(BIN / launch[0]), *launch[1:]], project, env=env)
         wait_for(lambda: len(httpserver.log) > 0, DAEMON_TIMEOUT, "alert", daemon, log)
         # A run_polster.py run next to the daemon: it alerts itself, the sensor skips it.
         assert run_polster(project, env=env).returncode == 1
-        ticks = sensor_ticks(env)
+        ticks = ticks_recorded(home)
         wait_for(
-            lambda: sensor_ticks(env) >= ticks + 2, DAEMON_TIMEOUT, "two more ticks", daemon, log
+            lambda: ticks_recorded(home) >= ticks + 2, DAEMON_TIMEOUT, "two more ticks", daemon, log
         )
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -262,6 +283,8 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
         except subprocess.TimeoutExpired:
             os.killpg(daemon.pid, signal.SIGKILL)
             daemon.wait()
+    # The direct read counts what Dagster's API counts (the daemon has stopped writing).
+    assert ticks_recorded(home) == sensor_ticks(env) >= ticks + 2
     first, second = messages(httpserver)
     assert first["failed"] == ["bronze_example"]
     assert first["error"].startswith("bronze_example was not published")

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 from dagster import DagsterEventType
+from dagster._grpc.client import DagsterGrpcClient
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import ADLS_ANSWERS, PYTHON, project_env, render_project, run
@@ -525,13 +526,18 @@ def test_a_queued_run_is_launched_by_the_daemon_and_recorded_in_postgres(
             log = tmp_path / f"{name.replace(' ', '_')}.log"
             processes[name] = start([str(BIN / command[0]), *command[1:]], project, env, log)
             if name == "code server":  # the others load the code location from it
-                health = [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(grpc_port)]
+                # What `dagster api grpc-health-check` asks, from this process: a process
+                # importing Dagster per poll costs seconds of CPU while the server starts.
+                client = DagsterGrpcClient(port=grpc_port, host="127.0.0.1")
                 wait_until(
-                    lambda h=health: subprocess.run(h, capture_output=True).returncode == 0,
+                    lambda c=client: c.health_check_query() == "SERVING",
                     START_TIMEOUT,
                     "healthy code server",
                     processes,
                 )
+                # The compose file's healthcheck command answers so too.
+                health = [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(grpc_port)]
+                run(health, project, env=env)
         wait_until(lambda: location_loaded(ui_port), START_TIMEOUT, "code location", processes)
 
         selector = {
