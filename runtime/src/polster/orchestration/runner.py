@@ -186,9 +186,10 @@ def open_instance(home: Path) -> dg.DagsterInstance:
     import dagster as dg
 
     from polster.core.locks import setup_lock
+    from polster.orchestration.sqlite_history import open_project_instance
 
     with setup_lock(home / ".polster-storage.lock", f"Dagster's storage in {home}", 300):
-        instance = dg.DagsterInstance.get()
+        instance = open_project_instance(home)  # its connections kept open (see there)
         try:  # each storage creates its tables when first used
             instance.get_runs(limit=1)
             instance.event_log_storage.get_event_records(
