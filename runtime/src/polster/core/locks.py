@@ -8,6 +8,9 @@ or gives up after the timeout with one line that says who holds it.
 
 The lock files live in the project's `.polster/locks/` folder (git-ignored), also for
 tables on ADLS: the lock covers the processes of this project on this machine.
+
+filelock is imported by the functions that lock: it brings asyncio, which the commands
+that only read (`run_polster.py --status`) need not wait for.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from polster.contract.errors import PolsterError
 
@@ -43,6 +44,8 @@ def table_lock(folder: Path, uri: str, key: str, timeout: float) -> Iterator[Non
     except OSError as error:
         msg = f"cannot create the lock folder {path.parent} ({error.strerror}): make it writable"
         raise PolsterError(msg) from None
+    from filelock import FileLock, Timeout
+
     owner = path.with_suffix(".owner")
     lock = FileLock(path)
     try:
@@ -83,6 +86,8 @@ def setup_lock(path: Path, what: str, timeout: float) -> Iterator[None]:
     except OSError as error:
         msg = f"cannot create the folder {path.parent} ({error.strerror}): make it writable"
         raise PolsterError(msg) from None
+    from filelock import FileLock, Timeout
+
     lock = FileLock(path)
     try:
         lock.acquire(timeout=timeout)

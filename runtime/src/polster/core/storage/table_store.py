@@ -19,7 +19,6 @@ from typing import Any
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
-from filelock import FileLock, Timeout
 
 from polster.contract.declaration import WriteMode
 from polster.contract.errors import PolsterError
@@ -834,6 +833,8 @@ class TableStore:
 
     def _repair_if_idle(self, key: str) -> None:
         """Repair a split unit before it is read, unless a write of it is under way."""
+        from filelock import FileLock, Timeout  # see polster.core.locks
+
         lock = FileLock(lock_path(self.state_dir / "locks", self.uri(key), key))
         try:
             lock.acquire(timeout=0)
