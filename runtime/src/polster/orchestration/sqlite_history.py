@@ -20,9 +20,10 @@ is opened as Dagster opens it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,8 @@ def kept_engine(url: str, **options: Any) -> Engine:
     def _wal_normal_sync(connection: Any, _record: object) -> None:
         # Dagster makes each database WAL after creating its tables; before, each of the
         # ~30 statements that create them would wait for the disk twice.
-        connection.execute("PRAGMA journal_mode=WAL")
+        with suppress(sqlite3.OperationalError):  # locked by another process: as it was
+            connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
 
     return engine
