@@ -168,7 +168,9 @@ def use_project_dagster_home() -> Path:
             # Dagster's defaults (SQLite under this folder) are right. Telemetry is off, as in
             # deploy/dagster.yaml: no usage statistics, no banner on a project's first run.
             instance_config.write_text(INSTANCE_CONFIG)
-        probe = home / ".polster-write-test"
+        # One probe per process: with a shared one, two first runs at once could unlink
+        # each other's (No such file or directory).
+        probe = home / f".polster-write-test-{os.getpid()}"
         probe.touch()
         probe.unlink()
     except OSError as error:
