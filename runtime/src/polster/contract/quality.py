@@ -27,7 +27,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
 from polster.contract.layers import REJECTED_SUFFIX
@@ -219,9 +218,11 @@ def repeated_hashes(frame: pl.LazyFrame, columns: Sequence[str]) -> pl.Expr:
     """
     columns = list(columns)
     key_hash = (pl.col(columns[0]) if len(columns) == 1 else pl.struct(columns)).hash()
-    hashes = np.sort(frame.select(key_hash).collect().to_series().to_numpy())
-    seen_twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-    return key_hash.is_in(pl.Series(seen_twice, dtype=pl.UInt64).implode())
+    hashes = frame.select(key_hash).collect().to_series().sort()
+    # Sorted, a repeated hash equals the one before it (Polars alone: numpy would cost
+    # every command that imports this module a quarter of a second).
+    seen_twice = hashes.filter(hashes == hashes.shift(1)).unique()
+    return key_hash.is_in(seen_twice.implode())
 
 
 def duplicate_check_names(checks: Sequence[Check]) -> list[str]:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from polster.core.settings import ALERT_URL_SETTINGS, Settings
 
 TIMEOUT_SECONDS = 10.0
@@ -115,6 +113,8 @@ def send(alert: Alert, settings: Settings) -> str | None:
     if not settings.alert_url:
         return f"the failure alert was not sent: set {variable} in .env"
     host = urlsplit(settings.alert_url).netloc.rpartition("@")[2] or "?"
+    import httpx  # only when an alert is sent: every definitions load would wait for it
+
     try:
         response = httpx.post(
             settings.alert_url, json=payload(settings.alerts, alert), timeout=TIMEOUT_SECONDS

@@ -30,8 +30,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from filelock import FileLock, Timeout
-
 from polster.contract.errors import PolsterError
 
 POLL_SECONDS = (0.05, 0.5)  # first and longest wait between two attempts to take a lock
@@ -147,6 +145,9 @@ class LocalLockArea:
                 f"cannot create the lock folder {path.parent} ({error.strerror}): make it writable"
             )
             raise PolsterError(msg) from None
+        # Imported here: filelock brings asyncio, which commands that only read need not load.
+        from filelock import FileLock, Timeout
+
         lock = FileLock(path)
         try:
             lock.acquire(timeout=0)
@@ -181,6 +182,8 @@ def setup_lock(path: Path, what: str, timeout: float) -> Iterator[None]:
     except OSError as error:
         msg = f"cannot create the folder {path.parent} ({error.strerror}): make it writable"
         raise PolsterError(msg) from None
+    from filelock import FileLock, Timeout
+
     lock = FileLock(path)
     try:
         lock.acquire(timeout=timeout)

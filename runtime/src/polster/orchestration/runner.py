@@ -182,7 +182,9 @@ def use_project_dagster_home() -> Path:
             # Dagster's defaults (SQLite under this folder) are right. Telemetry is off, as in
             # deploy/dagster.yaml: no usage statistics, no banner on a project's first run.
             instance_config.write_text(INSTANCE_CONFIG)
-        probe = home / ".polster-write-test"
+        # One probe per process: with a shared one, two first runs at once could unlink
+        # each other's (No such file or directory).
+        probe = home / f".polster-write-test-{os.getpid()}"
         probe.touch()
         probe.unlink()
     except OSError as error:
@@ -200,9 +202,10 @@ def open_instance(home: Path) -> dg.DagsterInstance:
     import dagster as dg
 
     from polster.core.locks import setup_lock
+    from polster.orchestration.sqlite_history import open_project_instance
 
     with setup_lock(home / ".polster-storage.lock", f"Dagster's storage in {home}", 300):
-        instance = dg.DagsterInstance.get()
+        instance = open_project_instance(home)  # its connections kept open (see there)
         try:  # each storage creates its tables when first used
             instance.get_runs(limit=1)
             instance.event_log_storage.get_event_records(

@@ -7,8 +7,12 @@ the local SQLite one. That shortcut is only taken when it gives what Dagster wou
 `quick_status` returns False, and the runner asks Dagster itself, when the database is
 elsewhere (PostgreSQL), when a run is still marked as started (its process may have
 died: Dagster's path marks it failed), when the defs folder holds assets that are not
-medallion wrappers (only Dagster knows their keys) or when an asset is partitioned (only
-Dagster knows which partitions failed).
+medallion wrappers (only Dagster knows their keys), or when a core module does not import
+or declares its partitions wrongly (the definitions say why).
+
+A partitioned asset's failed partitions come from Dagster's event index, read as Dagster
+reads it for the UI: a partition whose latest planned materialization was not followed by
+a materialization, in a run that failed.
 
 A partitioned asset's line also counts its partitions, from the first to the newest
 complete one: materialized (in its table), missing, and failed (their last run failed).
@@ -16,16 +20,25 @@ complete one: materialized (in its table), missing, and failed (their last run f
 
 from __future__ import annotations
 
+import ast
 import importlib
+import json
 import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 from polster.contract.layers import LAYERS, by_layer
-from polster.contract.layout import ASSETS_DIR, NO_ASSETS_YET, key_of_wrapper, wrapper_pattern
-from polster.contract.partitions import Partitioning, last_complete
+from polster.contract.layout import (
+    ASSETS_DIR,
+    NO_ASSETS_YET,
+    core_module_path,
+    key_of_wrapper,
+    wrapper_pattern,
+)
+from polster.contract.partitions import Partitioning, last_complete, parse_partitioning
 from polster.core.paths import project_root
 from polster.core.storage import StorageError, TableStore, default_store
 from polster.orchestration.text_table import text_table
@@ -38,23 +51,134 @@ UNFINISHED = ("NOT_STARTED", "STARTED", "STARTING")
 def quick_status(dagster_home: Path) -> bool:
     """Print the status without Dagster if that gives the same answer; False if it cannot."""
     keys = wrapper_keys(project_root() / ASSETS_DIR)
-    last = last_run_line(dagster_home / "history" / "runs.db")
-    if keys is None or last is None or any(map(is_partitioned, keys)):
+    history = dagster_home / "history"
+    last = last_run_line(history / "runs.db")
+    if keys is None or last is None:
         return False
-    print_asset_lines(keys)
+    partitioned = {}
+    for key in keys:
+        partitioning = declared_partitioning(key)
+        if partitioning is False:
+            return False
+        if partitioning is not None:
+            partitioned[key] = partitioning
+    failed = failed_partitions(history, list(partitioned)) if partitioned else {}
+    if failed is None:
+        return False
+    print_asset_lines(keys, partitionings=partitioned, failed=failed)
     if last:
         print(last)
     return True
 
 
-def is_partitioned(key: str) -> bool:
-    """Whether its core module declares PARTITIONS, read without Dagster (False if it does
-    not import: the definitions will say why)."""
+def declared_partitioning(key: str) -> Partitioning | Literal[False] | None:
+    """How its core module partitions its table, read without Dagster (and, when the module
+    assigns them plain values, without importing it); False if the module does not import
+    or declares it wrongly (the definitions will say why)."""
     try:
-        module = importlib.import_module(f"core.{key}")
+        declared = literal_partitions(project_root() / core_module_path(key))
+        if declared is None:  # PARTITIONS computed, say: only Python knows
+            module = importlib.import_module(f"core.{key}")
+            declared = {name: getattr(module, name, None) for name in PARTITION_NAMES}
+        cadence, start = (declared.get(name) for name in PARTITION_NAMES)
+        if cadence is None:
+            return None
+        return parse_partitioning(cadence, start, str(core_module_path(key)))
     except Exception:
         return False
-    return getattr(module, "PARTITIONS", None) is not None
+
+
+PARTITION_NAMES = ("PARTITIONS", "PARTITIONS_START")
+
+
+def literal_partitions(path: Path) -> dict[str, object] | None:
+    """PARTITIONS and PARTITIONS_START as the module's top level assigns them plain values
+    (`PARTITIONS = "daily"`); None when anything else could set them (another assignment,
+    an import of that name, `import *`, `global`): then only importing it tells."""
+    tree = ast.parse(path.read_bytes())
+    found: dict[str, object] = {}
+    plain = set()
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in PARTITION_NAMES
+            and isinstance(node.value, ast.Constant)
+            and node.targets[0].id not in found
+        ):
+            found[node.targets[0].id] = node.value.value
+            plain.add(node.targets[0])
+    if any(binds_otherwise(node, plain) for node in ast.walk(tree)):
+        return None
+    return found
+
+
+def binds_otherwise(node: ast.AST, plain: set[ast.Name]) -> bool:
+    """Whether `node` may give PARTITIONS or PARTITIONS_START a value other than `plain`."""
+    if isinstance(node, ast.Name):
+        stored = not isinstance(node.ctx, ast.Load)
+        return node.id in PARTITION_NAMES and node not in plain and stored
+    if isinstance(node, ast.alias):
+        return node.name == "*" or (node.asname or node.name) in PARTITION_NAMES
+    return isinstance(node, ast.Global | ast.Nonlocal)
+
+
+# Dagster's event types, as its event index stores them.
+PLANNED, MATERIALIZED = "ASSET_MATERIALIZATION_PLANNED", "ASSET_MATERIALIZATION"
+
+
+def failed_partitions(history: Path, keys: Sequence[str]) -> dict[str, set[str]] | None:
+    """The failed partitions of each of `keys`, from Dagster's SQLite event index and run
+    database: those whose latest planned materialization was not followed by one, in a run
+    that failed (as Dagster computes them for the UI). None when Dagster must answer: no
+    such database here, a wiped asset, a layout this does not know."""
+    index, runs_db = history / "runs" / "index.db", history / "runs.db"
+    if not (index.is_file() and runs_db.is_file()):
+        return None
+    try:
+        with sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True) as database:
+            attempts = {key: latest_attempts(database, key) for key in keys}
+            wiped = database.execute(
+                "SELECT count(*) FROM asset_keys WHERE wipe_timestamp IS NOT NULL"
+            ).fetchone()[0]
+        run_ids = sorted({run for planned in attempts.values() for run in planned.values()})
+        with sqlite3.connect(f"{runs_db.as_uri()}?mode=ro", uri=True) as database:
+            failed_runs = {
+                run_id
+                for (run_id,) in database.execute(
+                    f"SELECT run_id FROM runs WHERE status = 'FAILURE' AND run_id IN "
+                    f"({', '.join('?' * len(run_ids))})",
+                    run_ids,
+                )
+            }
+    except sqlite3.Error:
+        return None
+    if wiped:
+        return None
+    return {
+        key: {partition for partition, run in planned.items() if run in failed_runs}
+        for key, planned in attempts.items()
+    }
+
+
+def latest_attempts(database: sqlite3.Connection, key: str) -> dict[str, str]:
+    """Each partition of `key` whose latest planned materialization is newer than its latest
+    materialization, with the run that planned it."""
+    latest: dict[str, dict[str, tuple[int, str]]] = {PLANNED: {}, MATERIALIZED: {}}
+    # SQLite gives the other columns of the row where max() is found.
+    for event_type, partition, run_id, event_id in database.execute(
+        "SELECT dagster_event_type, partition, run_id, max(id) FROM event_logs "
+        "WHERE asset_key = ? AND partition IS NOT NULL AND dagster_event_type IN (?, ?) "
+        "GROUP BY dagster_event_type, partition",
+        (json.dumps([key]), PLANNED, MATERIALIZED),
+    ):
+        latest[event_type][partition] = (event_id, run_id)
+    return {
+        partition: run_id
+        for partition, (event_id, run_id) in latest[PLANNED].items()
+        if latest[MATERIALIZED].get(partition, (0, ""))[0] < event_id
+    }
 
 
 def print_asset_lines(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from polster.contract.declaration import WRITE_MODES
 from polster.contract.errors import PolsterError
 from polster.contract.layers import LAYERS, UPSTREAM_LAYER, layer_of, layer_rank, name_problem
 from polster.contract.layout import core_module_path, tests_path, wrapper_path
@@ -159,6 +158,9 @@ def check_write_mode(
     write_mode: str | None, merge_key: Sequence[str], source: source_templates.SourceChoice | None
 ) -> None:
     """--write-mode and --merge-key go together as WRITE_MODE and MERGE_KEY do."""
+    # Here, not at the top: declaration imports Polars, which list-assets and graph need not.
+    from polster.contract.declaration import WRITE_MODES
+
     if write_mode not in (None, *WRITE_MODES):
         msg = f"--write-mode {write_mode}: choose {', '.join(WRITE_MODES)}"
         raise PolsterError(msg)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 from polster.contract.errors import PolsterError
@@ -23,7 +24,7 @@ from polster.core.paths import project_root
 from polster.orchestration.text_table import text_table
 from polster.tooling import assets, lineage, prompts, source_templates, update
 from polster.tooling.project import Project, load_project
-from polster.tooling.validate import find_problems
+from polster.tooling.validate import checked_steps
 
 LARGEST = 2**31 - 1  # what delta-rs and Polars take as a count or a version
 
@@ -226,7 +227,11 @@ def list_assets(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     project = load_project(project_root())
-    problems = find_problems(project)
+    problems, started = [], time.perf_counter()
+    for step, problems in checked_steps(project):  # each step's line as soon as it is done
+        outcome = "problems" if problems else "OK"
+        took, started = time.perf_counter() - started, time.perf_counter()
+        print(f"{step[:1].upper()}{step[1:]}: {outcome} ({took:.1f}s)", flush=True)
     if not problems:
         print(f"OK: {len(project.assets)} asset(s), every rule holds.")
         return 0

@@ -6,6 +6,7 @@ import ast
 import importlib
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,25 +31,46 @@ from polster.contract.layout import (
 )
 from polster.tooling.project import Project, compute_function
 
+# The steps of `polster validate`, in order, each named in its output; each runs only when
+# the previous ones found nothing. Only the last loads Dagster (as `dg check defs` does).
+STEPS = (
+    "files, names and layer rules",
+    "imports of the core modules (src/core)",
+    "Dagster definitions: the wrappers, loaded as `dg check defs` loads them",
+)
+
 
 def find_problems(project: Project) -> list[Violation]:
-    """Syntax, structure, layer rules and imports, in that order; each only when the
-    previous ones are sound."""
+    """Syntax, structure, layer rules, imports and Dagster's definitions, in that order;
+    each only when the previous ones are sound."""
+    for _, problems in checked_steps(project):
+        if problems:
+            return problems
+    return []
+
+
+def checked_steps(project: Project) -> Iterator[tuple[str, list[Violation]]]:
+    """Each step of STEPS with its problems, one at a time, until one finds any."""
+    checks = (rule_problems, import_problems, definition_problems)
+    for step, check in zip(STEPS, checks, strict=True):
+        problems = check(project)
+        yield step, problems
+        if problems:
+            return
+
+
+def rule_problems(project: Project) -> list[Violation]:
+    """Syntax, files and the layer rules, from the files alone (nothing is imported)."""
     problems = syntax_problems(project.root)
     if problems:
         return problems
     problems = file_problems(project) + misplaced_wrappers(project) + unlayered_assets(project)
     broken = {key_of_wrapper(Path(problem.where.partition(":")[0])) for problem in problems}
-    problems += [
+    return problems + [
         replace(violation, where=str(core_module_path(violation.where)))
         for violation in find_violations(project.graph())
         if violation.where not in broken
     ]
-    if not problems:
-        problems = import_problems(project)
-    if not problems:
-        problems = definition_problems(project)
-    return problems
 
 
 def python_files(root: Path) -> list[Path]:
@@ -171,25 +193,33 @@ def misplaced_wrappers(project: Project) -> list[Violation]:
 
 
 def import_problems(project: Project) -> list[Violation]:
-    """Modules that raise when imported, as Dagster would import them."""
+    """Core modules that raise when imported (no Dagster: their wrappers, which import it,
+    are the definitions' step)."""
+    modules = {f"core.{key}": core_module_path(key) for key in project.assets}
+    return module_problems(project, modules)
+
+
+def wrapper_problems(project: Project) -> list[Violation]:
+    """Wrappers that raise when imported, as Dagster would import them."""
+    return module_problems(
+        project,
+        {
+            f"orchestration.assets.{split_key(key)[0]}.{wrapper_path(key).stem}": wrapper_path(key)
+            for key in project.assets
+        },
+    )
+
+
+def module_problems(project: Project, modules: dict[str, Path]) -> list[Violation]:
     source = str(project.root / "src")
     if source not in sys.path:
         sys.path.insert(0, source)
     problems = []
-    for key in project.assets:
-        layer = split_key(key)[0]
-        for module, path in (
-            (f"core.{key}", core_module_path(key)),
-            (
-                f"orchestration.assets.{layer}.{wrapper_path(key).stem}",
-                wrapper_path(key),
-            ),
-        ):
-            try:
-                importlib.import_module(module)
-            except Exception as error:  # any error a user's module raises must be shown
-                problems.append(import_violation(project.root, path, error))
-                break
+    for module, path in modules.items():
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # any error a user's module raises must be shown
+            problems.append(import_violation(project.root, path, error))
     return problems
 
 
@@ -214,7 +244,11 @@ def import_violation(root: Path, module: Path, error: Exception) -> Violation:
 
 
 def definition_problems(project: Project) -> list[Violation]:
-    """What Dagster refuses when it loads the definitions, e.g. two assets with one key."""
+    """Wrappers that do not import, then what Dagster refuses when it loads the definitions,
+    e.g. two assets with one key."""
+    problems = wrapper_problems(project)
+    if problems:
+        return problems
     try:
         from polster.orchestration.definitions import build_definitions
 

@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from polster.core.paths import project_root
@@ -314,6 +313,8 @@ def _suspect_lines(location: str, separator: str) -> bool:
 def _suspect_block(block: bytes, separator: str, header: int | None) -> tuple[int, bool]:
     """(the header's separators, whether a line of `block` is suspect); `block` is whole
     lines, each ending with a line break."""
+    import numpy as np  # only for landed CSV files: every command would wait for it
+
     data = np.frombuffer(block, dtype=np.uint8)
     ends = np.flatnonzero(data == ord("\n"))
     # How many separators (quotes) each line holds: those before its end, less those
