@@ -29,17 +29,19 @@ node_modules/.bin/azurite-blob: package.json package-lock.json
 test: setup node_modules/.bin/azurite-blob ## Run every test: the runtime's (runtime/tests), then the template's (renders projects, runs them)
 	env -u PYTHONDONTWRITEBYTECODE uv run --frozen pytest
 
-# `make bench ROWS=1000 REPEAT=1 CSV_MIB=1 LARGE_ROWS=0 TPCH_SCALE=0` is the quick run the
+# `make bench ROWS=1000 REPEAT=1 CSV_MIB=1 LARGE_ROWS=0 TPCH_SCALE=0 BACKFILL_DAYS=2` is the quick run the
 # test suite makes. Measured processes cache their bytecode, as on a user's machine.
 ROWS ?= 100000,1000000,10000000
 LARGE_ROWS ?= 100000000
 TPCH_SCALE ?= 1
+BACKFILL_DAYS ?= 60
 REPEAT ?= 3
 CSV_MIB ?= 1024
 OUTPUT ?= .bench/results.json
 bench: setup ## Time renders, scaffolds, the example pipeline, TPC-H Q1 and CSV ingest against plain Polars, DuckDB, pandas, Dagster
 	env -u PYTHONDONTWRITEBYTECODE uv run --frozen python -m bench --rows "$(ROWS)" --repeat "$(REPEAT)" \
-		--csv-mib "$(CSV_MIB)" --large-rows "$(LARGE_ROWS)" --tpch-scale "$(TPCH_SCALE)" --output "$(OUTPUT)"
+		--csv-mib "$(CSV_MIB)" --large-rows "$(LARGE_ROWS)" --tpch-scale "$(TPCH_SCALE)" --backfill-days "$(BACKFILL_DAYS)" \
+		--output "$(OUTPUT)"
 
 lint: setup ## Check style and formatting of the template's own code
 	uv run --frozen ruff check .

@@ -59,9 +59,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="TPC-H scale factor of the Q1 medallion (1: 6M lineitem rows); 0 skips it "
         "(default: %(default)s)",
     )
+    parser.add_argument(
+        "--backfill-days",
+        type=int,
+        default=60,
+        help="days of the backfill run as 1, 2 and 4 concurrent runs; 2 or fewer is a smoke "
+        "run (in 2 runs), 0 skips it (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
-    if args.large_rows < 0 or args.tpch_scale < 0:
-        parser.error("--large-rows and --tpch-scale must be 0 (skip) or more")
+    if args.large_rows < 0 or args.tpch_scale < 0 or args.backfill_days < 0:
+        parser.error("--large-rows, --tpch-scale and --backfill-days must be 0 (skip) or more")
     if args.csv_mib <= 0:
         parser.error(f"--csv-mib {args.csv_mib}: give a size above 0")
     try:
@@ -74,7 +81,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run(
-    rows: list[int], repeat: int, csv_mib: float, large_rows: int = 0, tpch_scale: float = 0
+    rows: list[int],
+    repeat: int,
+    csv_mib: float,
+    large_rows: int = 0,
+    tpch_scale: float = 0,
+    backfill_days: int = 0,
 ) -> dict[str, object]:
     env = child_env()
     with tempfile.TemporaryDirectory(prefix="polster-bench-") as scratch:
@@ -128,8 +140,12 @@ def run(
         days = incremental.incremental_figures(
             incremental_project, work / "incremental", env, repeat
         )
-        print("bench: a 60-day backfill as 1, 2 and 4 runs at once ...", file=sys.stderr)
-        backfills = backfill_figures(incremental_project, work / "backfill", env, repeat)
+        backfills = None
+        if backfill_days:
+            print(f"bench: a {backfill_days}-day backfill in concurrent runs ...", file=sys.stderr)
+            backfills = backfill_figures(
+                incremental_project, work / "backfill", env, repeat, backfill_days
+            )
     overhead = {
         "rows": pipelines.OVERHEAD_ROWS,
         **report.compare(overhead_samples, "run_polster", "bare_materialize"),
@@ -177,11 +193,20 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        results = run(args.rows, args.repeat, args.csv_mib, args.large_rows, args.tpch_scale)
+        results = run(
+            args.rows,
+            args.repeat,
+            args.csv_mib,
+            args.large_rows,
+            args.tpch_scale,
+            args.backfill_days,
+        )
     except BenchError as error:
         print(error, file=sys.stderr)
         return 1
-    tables = report.markdown(results) + "\n" + backfill_markdown(results["backfill"])
+    tables = report.markdown(results)
+    if results["backfill"] is not None:
+        tables += "\n" + backfill_markdown(results["backfill"])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     args.output.with_suffix(".md").write_text(tables)

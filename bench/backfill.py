@@ -33,7 +33,7 @@ from bench.project import PYTHON, child_env, project_env
 
 DAYS, ROWS_PER_DAY = 60, 100_000
 FAN_OUTS = (1, 2, 4)
-# --repeat 1 alone, the test suite's quick run: the fan-out's code path, no figure.
+# `--backfill-days 2` or fewer, the test suite's quick run: the fan-out's code path, no figure.
 SMOKE_DAYS, SMOKE_ROWS, SMOKE_FAN_OUTS = 2, 100, (2,)
 FIRST_DAY = date(2024, 1, 1)
 ASSETS = ("bronze_visits", "silver_visits", "gold_visits_per_day")
@@ -169,13 +169,12 @@ def backfill_figures(
     work: Path,
     env: dict[str, str],
     repeat: int,
-    days: int | None = None,
+    days: int = DAYS,
     rows: int | None = None,
 ) -> dict[str, object]:
-    """Each fan-out's median figures over `repeat` backfills, and its gold table checked;
-    `--repeat 1` alone is the test suite's smoke run (2 days in 2 runs)."""
-    smoke = repeat == 1 and days is None
-    days = days or (SMOKE_DAYS if smoke else DAYS)
+    """Each fan-out's median figures over `repeat` backfills of `days` days, and its gold
+    table checked; SMOKE_DAYS or fewer is the test suite's smoke run (in 2 runs only)."""
+    smoke = days <= SMOKE_DAYS
     rows = rows or (SMOKE_ROWS if smoke else ROWS_PER_DAY)
     fan_outs = SMOKE_FAN_OUTS if smoke else FAN_OUTS
     build(project, env, rows)

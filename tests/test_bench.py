@@ -24,6 +24,7 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     output = tmp_path / "results.json"
     # The quick run: the 100M-row run and TPC-H (minutes each) are left out by their options.
     quick = ["ROWS=1000", "REPEAT=1", "CSV_MIB=1", "LARGE_ROWS=0", "TPCH_SCALE=0"]
+    quick += ["BACKFILL_DAYS=2"]  # the fan-out's code path: 2 days in 2 runs
     result = run(["make", "bench", *quick, f"OUTPUT={output}"], REPO)
 
     results = json.loads(output.read_text())
@@ -61,6 +62,10 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     assert results["settings"]["bytecode_cached"] is True
     assert results["large"] is None  # LARGE_ROWS=0 and TPCH_SCALE=0: said, not silently skipped
     assert results["tpch"] is None
+    backfill = results["backfill"]  # BACKFILL_DAYS=2: one fan-out in 2 runs, its gold checked
+    assert backfill["days"] == 2
+    assert set(backfill["fan_outs"]) == {"2"}
+    assert backfill["fan_outs"]["2"]["seconds"] > 0
     assert results["overhead"]["over_plain_seconds"] == pytest.approx(
         results["overhead"]["run_polster"]["seconds"]
         - results["overhead"]["plain_polars"]["seconds"],
