@@ -78,11 +78,15 @@ def adlfs_options(settings: Settings) -> dict[str, Any]:
 
 def container_client(settings: Settings, container: str) -> Any:
     """An azure-storage-blob client of `container` (the lake's locks are blob leases)."""
-    from azure.storage.blob import ContainerClient  # installed with adlfs
+    from azure.storage.blob import ContainerClient, ExponentialRetry  # installed with adlfs
 
     options = adlfs_options(settings)
-    # Fail within seconds when ADLS cannot be reached, as delta-rs does.
-    client_options = {"retry_total": MAX_RETRIES, "connection_timeout": 5, "read_timeout": 30}
+    # Fail within seconds when ADLS cannot be reached, as delta-rs does (the storage SDK's
+    # own retry waits 15 s, then 3x as long, before each new attempt).
+    retry = ExponentialRetry(
+        initial_backoff=1, increment_base=2, retry_total=MAX_RETRIES, random_jitter_range=1
+    )
+    client_options = {"retry_policy": retry, "connection_timeout": 5, "read_timeout": 30}
     if "connection_string" in options:
         return ContainerClient.from_connection_string(
             options["connection_string"], container, **client_options
