@@ -26,6 +26,14 @@ log = logging.getLogger("polster.storage")
 LAKE_AREA = "_polster"  # no layer's or environment's name starts with "_"
 
 
+class LakeUnreachableError(StorageError):
+    """The lake's lock area could not be read or written (network, credentials)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # the storage's own words, secrets blanked out
+
+
 class BlobLockArea:
     """Locks as leases on the blobs `<folder>/<name>.lock` of an ADLS lake."""
 
@@ -38,7 +46,7 @@ class BlobLockArea:
         self._client: Any = None
 
     def try_acquire(self, name: str) -> Held | None:
-        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+        from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
         blob = self._blob(name)
         for _ in range(3):  # a lock blob is created when first needed, deleted when released
@@ -50,6 +58,8 @@ class BlobLockArea:
             except HttpResponseError as error:
                 if error.status_code == 409:  # leased by someone else
                     return None
+                raise self._error(name, error) from None
+            except AzureError as error:  # unreachable: no connection, a timeout
                 raise self._error(name, error) from None
             try:
                 blob.set_blob_metadata({"owner": owner_text()}, lease=lease)
@@ -83,13 +93,15 @@ class BlobLockArea:
             return "unknown"
 
     def _create(self, blob: Any) -> None:
-        from azure.core.exceptions import HttpResponseError
+        from azure.core.exceptions import AzureError, HttpResponseError
 
         try:
             blob.upload_blob(b"", overwrite=False)
         except HttpResponseError as error:
             if error.status_code not in (409, 412):  # created (and leased) by another meanwhile
                 raise self._error(blob.blob_name, error) from None
+        except AzureError as error:
+            raise self._error(blob.blob_name, error) from None
 
     def _blob(self, name: str) -> Any:
         return self._container().get_blob_client(f"{self.prefix}/{name}.lock")
@@ -99,11 +111,10 @@ class BlobLockArea:
             self._client = self.remote.container(self.container_name)
         return self._client
 
-    def _error(self, name: str, error: Exception) -> StorageError:
-        return StorageError(
-            f"could not lock {name} at {self.uri} ({self.remote.explain(error)}): "
-            f"{self.remote.hint()}"
-        )
+    def _error(self, name: str, error: Exception) -> LakeUnreachableError:
+        reason = self.remote.explain(error)
+        message = f"could not lock {name} at {self.uri} ({reason}): {self.remote.hint()}"
+        return LakeUnreachableError(message, reason)
 
 
 class Lease:

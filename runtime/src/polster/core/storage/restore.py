@@ -30,7 +30,7 @@ def restore(store: TableStore, key: str, version: int) -> int:
             f"{key.removesuffix(REJECTED_SUFFIX)} instead, which restores both together"
         )
         raise StorageError(msg)
-    with store._locked(key):
+    with store._locked(key, action="restore"):
         table = store._table(key)
         newest = table.version()
         check_restorable(key, version, newest)

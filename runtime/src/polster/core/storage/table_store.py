@@ -9,7 +9,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property, partial
@@ -49,7 +49,7 @@ from polster.core.storage.commits import (
 from polster.core.storage.conflicts import with_retries
 from polster.core.storage.damage import damaged_commit, empty_last_commit, missing_files
 from polster.core.storage.disk_errors import disk_problem
-from polster.core.storage.lake_lock import LAKE_AREA, BlobLockArea
+from polster.core.storage.lake_lock import LAKE_AREA, BlobLockArea, LakeUnreachableError
 from polster.core.storage.outcomes import (
     Audit,
     AuditError,
@@ -270,7 +270,7 @@ class TableStore:
         until a vacuum. Returns the file count before and after, and the new version (None
         when the table was compact already).
         """
-        with self._locked(key):
+        with self._locked(key, action="optimize"):
             table = self._table(key)
             self._check_writable(key, "optimize")  # delta-rs panics in a read-only folder
             before, version = len(table.file_uris()), table.version()
@@ -301,7 +301,9 @@ class TableStore:
         """Delete the files that no version in `keep_versions` uses and that were removed
         (or never committed) more than `retention_hours` ago; returns them (`dry_run`: only
         lists them). `enforce`: refuse a retention shorter than the table's minimum."""
-        with self._locked(key):  # no write of this table is under way: no file is half-made
+        with self._locked(
+            key, action="vacuum"
+        ):  # no write of this table is under way: no file is half-made
             table = self._table(key)
             metadata = maintenance_metadata(key, "vacuum", self.environment)
             partial = [] if dry_run else self._remove_partial_files(key)
@@ -342,9 +344,18 @@ class TableStore:
             raise StorageError(msg) from None
 
     @contextmanager
-    def _locked(self, key: str, partition: date | None = None) -> Iterator[None]:
-        """Hold the write lock of the table (of just one of its partitions), in the lake."""
-        with table_lock(self._locks, key, self.lock_timeout, partition):
+    def _locked(
+        self, key: str, partition: date | None = None, action: str = "write"
+    ) -> Iterator[None]:
+        """Hold the write lock of the table (of just one of its partitions), in the lake; a
+        lake that cannot be reached is said as any storage failure of `action` is."""
+        with ExitStack() as held:
+            try:
+                held.enter_context(table_lock(self._locks, key, self.lock_timeout, partition))
+            except LakeUnreachableError as error:
+                hint = f": {self.remote.hint()}" if self.remote else ""
+                msg = f"could not {action} {key} at {self.root} ({error.reason}){hint}"
+                raise StorageError(msg) from None
             yield
 
     @cached_property
