@@ -321,7 +321,7 @@ def test_an_unusable_dagster_home_is_one_line(project):
 def test_a_data_folder_that_is_a_file_is_one_line(project):
     result = run_polster(project, "--asset", "bronze_example", POLSTER_DATA_DIR="README.md")
 
-    assert_one_line(result, "bronze_example cannot be written to")
+    assert_one_line(result, "is a file, not a folder; the data folder must be a folder")
     assert "README.md" in result.stderr
 
 

@@ -140,6 +140,13 @@ class LocalLockArea:
         path = self.folder / f"{name}.lock"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except NotADirectoryError:
+            file = next(parent for parent in path.parents if parent.is_file())
+            msg = (
+                f"cannot lock {name}: {file} is a file, not a folder; the data folder must be "
+                "a folder (check POLSTER_DATA_DIR)"
+            )
+            raise PolsterError(msg) from None
         except OSError as error:
             msg = (
                 f"cannot create the lock folder {path.parent} ({error.strerror}): make it writable"
