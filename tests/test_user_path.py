@@ -144,11 +144,13 @@ def test_every_readme_command_works(project, osv):
             # that `make run` and `make status` run here: one more UI of the same
             # command would check nothing new (and a UI start costs a minute on CI).
             recipes = {
-                target: run(["make", "-n", target], project, env=user_env(project)).stdout
+                target: run(
+                    ["make", "-n", "--no-print-directory", target], project, env=user_env(project)
+                ).stdout
                 for target in ("ui", "status")
             }
             assert recipes["ui"].splitlines() == [
-                recipes["status"].strip().replace("--status", "--ui")
+                line.replace("--status", "--ui") for line in recipes["status"].splitlines()
             ], recipes
             assert recipes["ui"].strip().endswith("python run_polster.py --ui"), recipes
             continue
