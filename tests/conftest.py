@@ -72,6 +72,30 @@ def assert_generated_suite_passed(output: str, examples: bool = True) -> None:
         )
 
 
+# The modules whose tests (or worker-bound groups of tests) take minutes: scheduled first, so
+# that the two workers share them out at the start instead of one of them finishing the
+# longest alone at the end (xdist hands out work in collection order).
+LONGEST_FIRST = (
+    "tests/test_user_path.py",
+    "tests/test_adls.py",
+    "tests/test_several_machines.py",
+    "tests/test_sources_adls.py",
+    "tests/test_alerts.py",
+    "tests/test_deployment.py",
+    "tests/test_bench.py",
+    "tests/test_fan_out.py",
+    "runtime/tests/test_secrets.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a module stays
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(GIT_IDENTITY)
     # Rendered projects' `uv sync` must build their own .venv, not look at this suite's.
