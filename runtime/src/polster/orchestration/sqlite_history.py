@@ -88,42 +88,32 @@ def kept_engine(url: str, **options: Any) -> Engine:
     return engine
 
 
-class KeptOpenRunStorage(SqliteRunStorage):
+class OneEngine:
+    """For a Dagster SQLite storage of one database (`_conn_string`): one kept engine."""
+
+    _conn_string: str
+    _engine: Engine | None = None
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        if self._engine is None:
+            self._engine = kept_engine(self._conn_string)
+        with self._engine.connect() as connection, connection.begin():
+            yield connection
+
+    def dispose(self) -> None:
+        super().dispose()  # type: ignore[misc]  # the Dagster storage's own
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+class KeptOpenRunStorage(OneEngine, SqliteRunStorage):
     """Dagster's SQLite run storage, through one engine."""
 
-    _engine: Engine | None = None
 
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        if self._engine is None:
-            self._engine = kept_engine(self._conn_string)
-        with self._engine.connect() as connection, connection.begin():
-            yield connection
-
-    def dispose(self) -> None:
-        super().dispose()
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-
-
-class KeptOpenScheduleStorage(SqliteScheduleStorage):
+class KeptOpenScheduleStorage(OneEngine, SqliteScheduleStorage):
     """Dagster's SQLite schedule storage, through one engine."""
-
-    _engine: Engine | None = None
-
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        if self._engine is None:
-            self._engine = kept_engine(self._conn_string)
-        with self._engine.connect() as connection, connection.begin():
-            yield connection
-
-    def dispose(self) -> None:
-        super().dispose()
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
 
 
 class KeptOpenEventLogStorage(SqliteEventLogStorage):
