@@ -234,3 +234,26 @@ def test_a_lost_connection_says_what_to_check(sample_project):
     assert "Connect call failed" in cause, cause
     assert "the storage could not be reached" in cause, cause
     assert "ADLS_FALLBACK_TO_LOCAL=true" in cause, cause
+
+
+def test_a_lost_connection_the_store_explained_gets_no_second_hint(sample_project):
+    """The store's own line (`could not write X at abfss://... (...): check ...`) already
+    says what to check; the runner's hint is for errors that reach it bare."""
+    from dagster._utils.error import serializable_error_info_from_exc_info
+    from polster.core.storage import StorageError
+
+    store_line = (
+        "could not write bronze_example at abfss://lake@acct.dfs.core.windows.net/bronze "
+        "(Connection refused): check ADLS_ACCOUNT_NAME, ADLS_CONTAINER, ADLS_ENDPOINT, the "
+        "network and ADLS_ACCOUNT_KEY, or set ADLS_FALLBACK_TO_LOCAL=true to write locally"
+    )
+    try:
+        raise StorageError(store_line)
+    except StorageError:
+        error = serializable_error_info_from_exc_info(sys.exc_info())
+
+    cause = runner.root_cause(error)
+
+    assert cause.startswith(store_line), cause
+    assert cause.count("ADLS_FALLBACK_TO_LOCAL") == 1, cause
+    assert "the storage could not be reached" not in cause, cause

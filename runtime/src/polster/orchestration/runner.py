@@ -469,8 +469,8 @@ def root_cause(error: object) -> str:
     ]
     deliberate = raised_on_purpose(getattr(inner, "cls_name", "") or "")
     where = code_location(frames, project_root(), deliberate)
-    if lost_connection(message):
-        message = f"{message}: {LOST_CONNECTION_HINT}"
+    if lost_connection(message) and "ADLS_FALLBACK_TO_LOCAL" not in message:
+        message = f"{message}: {LOST_CONNECTION_HINT}"  # unless the store gave its hint
     if is_inside(where):
         return f"{message} (at {where}; {REPORT})"
     return f"{message} (at {where})" if where else message
