@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -30,30 +32,36 @@ def tags(store: TableStore, key: str) -> dict[str, list[str]]:
     }
 
 
+@contextmanager
+def paused_at(stage: str, write: Callable[[], None]) -> Iterator[None]:
+    """`write` runs in thread A and waits at `stage` for as long as the `with` body runs."""
+    reached, resume = threading.Event(), threading.Event()
+
+    def pause(key: str, at: str) -> None:
+        if at == stage and threading.current_thread().name == "A":
+            reached.set()
+            assert resume.wait(timeout=30)
+
+    WRITE_STAGE_HOOKS.append(pause)
+    try:
+        a = threading.Thread(target=write, name="A")
+        a.start()
+        assert reached.wait(timeout=30)
+        yield
+        resume.set()
+        a.join(timeout=30)
+    finally:
+        resume.set()
+        WRITE_STAGE_HOOKS.remove(pause)
+
+
 def test_interleaved_writers_of_two_partitions_leave_both_units_whole(store):
     """A commits its rejected rows of P, B writes Q whole, A commits its kept rows of P:
     every table's latest commit is another unit's, yet nothing is split."""
     store.write(KEY, rows("old"), partition=P)
     store.write(KEY, rows("old"), partition=Q)
-    between, resume = threading.Event(), threading.Event()
-
-    def pause(key: str, stage: str) -> None:
-        if stage == "between-commits" and threading.current_thread().name == "A":
-            between.set()
-            assert resume.wait(timeout=30)
-
-    WRITE_STAGE_HOOKS.append(pause)
-    try:
-        a = threading.Thread(
-            target=store.write, args=(KEY, rows("a")), kwargs={"partition": P}, name="A"
-        )
-        a.start()
-        assert between.wait(timeout=30)
+    with paused_at("between-commits", lambda: store.write(KEY, rows("a"), partition=P)):
         store.write(KEY, rows("b"), partition=Q)
-        resume.set()
-        a.join(timeout=30)
-    finally:
-        WRITE_STAGE_HOOKS.remove(pause)
 
     expected = {str(P): ["a"], str(Q): ["b"]}
     assert tags(store, REJECTED) == expected  # the read repairs nothing: nothing is split
@@ -88,13 +96,7 @@ def test_a_commit_that_finds_columns_changed_meanwhile_is_refused_in_one_line(st
     """A's rows of P are staged for the columns of before; B's write of Q adds a column
     meanwhile: A's commit would undo it, so A is refused and nothing of it is kept."""
     store.write(KEY, pl.DataFrame({"tag": ["old"]}), partition=P)
-    staged, resume = threading.Event(), threading.Event()
     failures: list[BaseException] = []
-
-    def pause(key: str, stage: str) -> None:
-        if stage == "after-files" and threading.current_thread().name == "A":
-            staged.set()
-            assert resume.wait(timeout=30)
 
     def write_a() -> None:
         try:
@@ -102,16 +104,8 @@ def test_a_commit_that_finds_columns_changed_meanwhile_is_refused_in_one_line(st
         except BaseException as error:
             failures.append(error)
 
-    WRITE_STAGE_HOOKS.append(pause)
-    try:
-        a = threading.Thread(target=write_a, name="A")
-        a.start()
-        assert staged.wait(timeout=30)
+    with paused_at("after-files", write_a):
         store.write(KEY, pl.DataFrame({"tag": ["b"], "extra": [1]}), partition=Q)
-        resume.set()
-        a.join(timeout=30)
-    finally:
-        WRITE_STAGE_HOOKS.remove(pause)
 
     (error,) = failures
     assert str(error).startswith(f"{KEY} was not published: another process changed its columns")
@@ -126,25 +120,8 @@ def test_a_read_during_a_write_sees_the_rejected_rows_of_the_kept_rows_unit(stor
     rejected rows gets those that go with the kept rows, per partition."""
     store.write(KEY, rows("old"), partition=P)
     store.write(KEY, rows("old"), partition=Q)
-    between, resume = threading.Event(), threading.Event()
-
-    def pause(key: str, stage: str) -> None:
-        if stage == "between-commits" and threading.current_thread().name == "A":
-            between.set()
-            assert resume.wait(timeout=30)
-
-    WRITE_STAGE_HOOKS.append(pause)
-    try:
-        a = threading.Thread(
-            target=store.write, args=(KEY, rows("a")), kwargs={"partition": P}, name="A"
-        )
-        a.start()
-        assert between.wait(timeout=30)
+    with paused_at("between-commits", lambda: store.write(KEY, rows("a"), partition=P)):
         during = tags(store, REJECTED), tags(store, KEY)
-        resume.set()
-        a.join(timeout=30)
-    finally:
-        WRITE_STAGE_HOOKS.remove(pause)
 
     assert during == ({str(P): ["old"], str(Q): ["old"]},) * 2
     assert tags(store, REJECTED) == tags(store, KEY) == {str(P): ["a"], str(Q): ["old"]}
