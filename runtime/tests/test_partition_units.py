@@ -125,3 +125,25 @@ def test_a_read_during_a_write_sees_the_rejected_rows_of_the_kept_rows_unit(stor
 
     assert during == ({str(P): ["old"], str(Q): ["old"]},) * 2
     assert tags(store, REJECTED) == tags(store, KEY) == {str(P): ["a"], str(Q): ["old"]}
+
+
+def test_restoring_a_version_between_interleaved_writes_restores_each_partitions_rows(store):
+    """A commits its rejected rows of P, B writes Q whole, A commits its kept rows of P.
+    The kept table's version of B's write holds P's old rows, and the rejected table has
+    no version like it (P's were already A's): restore assembles each partition's
+    rejected rows from its own unit. It restored the rejected table whole, as of B's
+    write, and the restored unit was split in P without anything noticing."""
+    store.write(KEY, rows("old"), partition=P)
+    store.write(KEY, rows("old"), partition=Q)
+    with paused_at("between-commits", lambda: store.write(KEY, rows("a"), partition=P)):
+        store.write(KEY, rows("b"), partition=Q)
+    partitions = {c["version"]: c.get("polster_partition") for c in store.history(KEY)}
+    assert partitions[2] == str(Q)  # 0, 1: the old rows; 2: B's write of Q; 3: A's of P
+
+    store.restore(KEY, 2)
+
+    expected = {str(P): ["old"], str(Q): ["b"]}
+    assert tags(store, KEY) == expected
+    assert tags(store, REJECTED) == expected
+    store.write(KEY, rows("c"), partition=P)  # and the next write goes on from there
+    assert tags(store, KEY) == tags(store, REJECTED) == {str(P): ["c"], str(Q): ["b"]}

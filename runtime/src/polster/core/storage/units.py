@@ -98,6 +98,39 @@ def _whole_table_split(kept: DeltaTable, rejected_log: Log) -> list[Split]:
     return [] if match is None else [Split(None, unit, match["version"])]
 
 
+def units_by_partition(table: DeltaTable, version: int) -> dict[str | None, str | None]:
+    """Which write unit the rows of each partition of `table` at `version` come from: for
+    each partition written by partition since the last whole-table commit, the unit of
+    its newest write; under None, that commit's unit, for every other partition (absent
+    when there is no such commit). A unit is None where a commit records none."""
+    units: dict[str | None, str | None] = {}
+    for commit in row_writes(table, None):
+        if commit["version"] > version:
+            continue
+        day = commit.get("polster_partition") or None
+        if day is None:
+            units[None] = commit.get("polster_unit")
+            break
+        units.setdefault(day, commit.get("polster_unit"))
+    return units
+
+
+def rows_by_partition(
+    versions: dict[str | None, int], rows_at: Callable[[int], pl.LazyFrame]
+) -> pl.LazyFrame:
+    """Each partition's rows from its own version of a table (`rows_at` reads one); under
+    None, the version of every other partition (see units_by_partition)."""
+    days = [date.fromisoformat(day) for day in versions if day is not None]
+    others = pl.col(PARTITION_COLUMN).is_in(days).not_()
+    frames = [
+        rows_at(version).filter(
+            others if day is None else pl.col(PARTITION_COLUMN) == date.fromisoformat(day)
+        )
+        for day, version in versions.items()
+    ]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
 def rows_of_kept_units(
     rejected: pl.LazyFrame, splits: list[Split], rows_at: Callable[[int], pl.LazyFrame]
 ) -> pl.LazyFrame:
