@@ -29,11 +29,22 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from polster.contract.errors import PolsterError
 from polster.contract.layers import REJECTED_SUFFIX
 
 REASON_COLUMN = "rejected_reason"
 SAMPLE_ROWS = 5
 ROWS_COLUMN = "rows"  # in duplicated_keys(): how many rows hold each repeated key
+
+
+class CheckError(PolsterError, ValueError):
+    """A check built wrongly (in CHECKS, or a quarantine rule): the call says how to fix it."""
+
+
+def needs_columns(builder: str, columns: Sequence[str]) -> None:
+    if not columns:
+        msg = f'{builder}() needs at least one column, as in {builder}("order_id")'
+        raise CheckError(msg)
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ def derived_name(*parts: str) -> str:
 
 def not_null(*columns: str, name: str | None = None, blocking: bool | None = None) -> Check:
     """Every listed column has a value in every row."""
+    needs_columns("not_null", columns)
     failing = pl.any_horizontal(pl.col(column).is_null() for column in columns)
     description = f"{', '.join(columns)} must not be null"
     return Check(
@@ -104,6 +116,7 @@ def not_null(*columns: str, name: str | None = None, blocking: bool | None = Non
 
 def unique(*columns: str, name: str | None = None, blocking: bool | None = None) -> Check:
     """No two rows share the same values in the listed columns."""
+    needs_columns("unique", columns)
     failing = pl.struct(columns).is_duplicated()
     description = f"{', '.join(columns)} must be unique"
     check_name = name or derived_name(*columns, "unique")
@@ -130,8 +143,8 @@ def in_range(
 ) -> Check:
     """The column's values lie between `low` and `high` (both included; either may be open)."""
     if low is None and high is None:
-        msg = f"in_range({column!r}) needs low=, high= or both"
-        raise ValueError(msg)
+        msg = f"in_range({column!r}) needs low=, high= or both, as in in_range({column!r}, low=0)"
+        raise CheckError(msg)
     value = pl.col(column)
     failing = pl.lit(False)
     if low is not None:
@@ -256,6 +269,7 @@ def repeated(*columns: str) -> Repeated:
     Like `~pl.struct(columns).is_first_distinct()`, without holding the frame in memory:
     only the rows of repeated keys are (see duplicated_keys).
     """
+    needs_columns("repeated", columns)
     return Repeated(columns)
 
 
