@@ -485,6 +485,10 @@ def test_filters_join_keys_and_groups_are_reported_apart():
     )
     joined = lineage_of(semi_join, SCHEMAS)
     assert joined.filters["order_id"] == ((CUS, "customer_id"), (CUS, "segment"), (ORD, "order_id"))
+    # The kept rows of a quarantine are chosen by its rules: repeated("order_id") included,
+    # which finds nothing repeated on the empty frames lineage reads.
+    quarantined = lineage_of(quarantine_helper, SCHEMAS)
+    assert quarantined.filters["amount"] == ((ORD, "order_id"), (ORD, "unit_price"))
 
 
 def test_the_plan_format_is_the_one_this_polster_reads():
