@@ -178,6 +178,21 @@ def struct_and_list_ops(silver_orders):
     )
 
 
+def struct_built_then_read_by_field(silver_orders):
+    line = pl.struct(price="unit_price", count=pl.col("quantity") * 2).alias("line")
+    return (
+        silver_orders.select("order_id", "status", line)
+        .rename({"line": "order_line"})
+        .filter(pl.col("status") == "paid")
+        .select(
+            "order_id",
+            pl.col("order_line").struct.field("price"),
+            pl.col("order_line").struct.field("count").alias("doubled"),
+            pl.col("order_line").alias("whole"),
+        )
+    )
+
+
 def struct_with_fields(silver_orders):
     return silver_orders.select(
         pl.col("address").struct.with_fields(label=pl.field("city") + pl.col("country"))
@@ -382,6 +397,12 @@ CASES = {
         "first_tag": f"{ORD}.tags",
         "amounts": f"{ORD}.amount",
     },
+    struct_built_then_read_by_field: {
+        "order_id": f"{ORD}.order_id",
+        "price": f"{ORD}.unit_price",
+        "doubled": f"{ORD}.quantity",
+        "whole": f"{ORD}.quantity, {ORD}.unit_price",
+    },
     struct_with_fields: {"address": f"{ORD}.address, {ORD}.country"},
     time_windows: {
         "country": f"{ORD}.country",
@@ -402,8 +423,8 @@ CASES = {
         "customer_id": f"{ORD}.customer_id",
         "address_city": f"{ORD}.address",
         "address_zip": f"{ORD}.address",
-        "c_name": f"{CUS}.name, {CUS}.segment",
-        "c_segment": f"{CUS}.name, {CUS}.segment",
+        "c_name": f"{CUS}.name",
+        "c_segment": f"{CUS}.segment",
     },
     concat_vertical: {"value": f"{ORD}.amount, {ORD}.quantity"},
     concat_diagonal: {

@@ -217,6 +217,17 @@ class Column(NamedTuple):
 
     value: frozenset[Dep] | None  # its value dependencies; None: unknown
     rows: frozenset[Dep] = frozenset()  # what decides which rows/groups it has
+    # A struct built in this plan (pl.struct): each field's own lineage, by field name
+    # (in order only, until the struct's type names them: see named_fields).
+    fields: Mapping[str, Column] | tuple[Column, ...] | None = None
+
+    def field(self, name: str) -> Column:
+        """One field of this struct: its own lineage where the plan built it, else the
+        whole struct's."""
+        if not isinstance(self.fields, Mapping) or name not in self.fields:
+            return Column(self.value, self.rows)
+        field = self.fields[name]
+        return Column(field.value, field.rows | self.rows, field.fields)
 
 
 UNKNOWN = Column(None)
@@ -274,15 +285,27 @@ def union(columns: Sequence[Column]) -> Column:
     return Column(value, frozenset().union(*(c.rows for c in columns)))
 
 
+def named_fields(column: Column, dtype: Any) -> Column:
+    """A struct the plan built, its fields named as its type names them (the plan shows
+    them in order only); any other column as it is."""
+    if not isinstance(column.fields, tuple):
+        return column
+    if isinstance(dtype, pl.Struct) and len(dtype.fields) == len(column.fields):
+        names = (f.name for f in dtype.fields)
+        return column._replace(fields=dict(zip(names, column.fields, strict=True)))
+    return column._replace(fields=None)
+
+
 def everything(column: Column) -> frozenset[Dep]:
     """All a column depends on, for a step that uses it to decide rows."""
     return (column.value or frozenset()) | column.rows
 
 
 def with_rows(env: Env, rows: frozenset[Dep]) -> Env:
-    return {name: Column(c.value, c.rows | rows) for name, c in env.items()}
+    return {name: Column(c.value, c.rows | rows, c.fields) for name, c in env.items()}
 
 
+FIELD_BY_NAME = "StructFunction.FieldByName"  # struct.field("x"), as the IR names it
 # Expression nodes: the fields that hold value inputs, and those that group rows.
 VALUE_FIELDS = {
     "Agg": ("arguments",),
@@ -393,6 +416,13 @@ class PlanReader:
                 msg = f"a column {view.name} the step's input does not have"
                 raise FormatChangedError(msg)
             return env[view.name]
+        if kind == "Alias":  # a new name: the same column (a struct keeps its fields)
+            return self.expression(view.expr, env)
+        if kind == "Function" and view.function_data == ("as_struct",):
+            inputs = [self.expression(n, env) for n in view.input]
+            return union(inputs)._replace(fields=tuple(inputs))
+        if kind == "Function" and str(view.function_data[0]) == FIELD_BY_NAME:
+            return self.expression(view.input[0], env).field(view.function_data[1])
         if kind not in VALUE_FIELDS:
             self.problems.append(f"a {kind} expression, which this Polster does not read")
             return UNKNOWN
@@ -402,7 +432,11 @@ class PlanReader:
         return Column(result.value, result.rows.union(*map(everything, grouping)))
 
     def expressions(self, exprs: Sequence[Any], env: Env) -> Env:
-        return {e.output_name: self.expression(e.node, env) for e in exprs}
+        schema = self.traverser.get_schema()  # the step's output: the structs' field names
+        return {
+            e.output_name: named_fields(self.expression(e.node, env), schema.get(e.output_name))
+            for e in exprs
+        }
 
     # One method per IR node kind (NODE_READERS).
 
@@ -523,7 +557,15 @@ class PlanReader:
         if any(name not in origin for name in fields):
             msg = f"unnest gives {fields}, its structs hold {list(origin)}"
             raise FormatChangedError(msg)
-        return {name: env[origin[name] if name in fields else name] for name in names}
+        field_of = {
+            f"{'' if separator is None else struct + separator}{f.name}": f.name
+            for struct in structs
+            for f in before[struct].fields
+        }
+        return {
+            name: env[origin[name]].field(field_of[name]) if name in fields else env[name]
+            for name in names
+        }
 
     def join(self, view: Any, names: list[str]) -> Env:
         left, right = self.node(view.input_left), self.node(view.input_right)
