@@ -153,6 +153,10 @@ def run(
     overhead["over_plain_seconds"] = round(
         overhead["run_polster"]["seconds"] - overhead["plain_polars"]["seconds"], 3
     )
+    # What Polster adds to any recorded Dagster run (floors/dagster_alone.py).
+    overhead["over_dagster_seconds"] = round(
+        overhead["run_polster"]["seconds"] - overhead["dagster_alone"]["seconds"], 3
+    )
     csv_pipeline = {
         "rows": user["rows"],
         "csv_mib": user["csv_mib"],

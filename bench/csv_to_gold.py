@@ -9,7 +9,6 @@ bench/user_assets/. `run_polster.py` materializes the three; the floor
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +17,7 @@ from polars.testing import assert_frame_equal
 from bench.ingest import write_csv
 from bench.pipelines import interleaved
 from bench.process import BenchError
-from bench.project import PYTHON, project_env
+from bench.project import PYTHON, add_assets
 
 ASSETS = Path(__file__).parent / "user_assets"
 FLOOR = Path(__file__).parent / "floors" / "csv_to_gold.py"
@@ -29,25 +28,10 @@ NEW_ASSETS = (
 )
 
 
-def build(project: Path, env: dict[str, str]) -> None:
-    """The user's three assets, as `polster add-asset` creates them, with their logic."""
-    for layer, name, *options in NEW_ASSETS:
-        command = [PYTHON, "-m", "polster", "add-asset", "--layer", layer, "--name", name]
-        subprocess.run(
-            [*command, *options],
-            cwd=project,
-            env=project_env(project, env),
-            check=True,
-            capture_output=True,
-        )
-    for module in ("silver_orders.py", "gold_orders.py"):
-        shutil.copy(ASSETS / module, project / "src" / "core" / module)
-
-
 def csv_to_gold_figures(
     project: Path, work: Path, env: dict[str, str], size_mib: float, repeat: int
 ) -> dict[str, object]:
-    build(project, env)
+    add_assets(project, env, NEW_ASSETS, ASSETS)
     csv_file = project / "landing" / "orders" / "orders.csv"
     rows = write_csv(csv_file, size_mib, seed=11)
     commands = {

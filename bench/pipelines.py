@@ -6,6 +6,7 @@ read (`--status`, `polster validate`, `polster list-assets`, loading the definit
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,7 @@ def overhead_commands() -> dict[str, Command]:
         "run_polster": lambda data: [PYTHON, "run_polster.py"],
         "plain_polars": lambda data: [PYTHON, str(FLOORS / "plain_polars.py"), str(data)],
         "bare_materialize": lambda data: [PYTHON, str(FLOORS / "bare_materialize.py"), str(data)],
+        "dagster_alone": lambda data: [PYTHON, str(FLOORS / "dagster_alone.py")],
     }
 
 
@@ -154,7 +156,22 @@ def read_only_figures(
     for _ in range(max(repeat, OVERHEAD_REPEAT) if repeat > 1 else 1):
         for name, command in commands.items():
             samples[name].append(measure(command, project, run_env))
+    samples["validate_without_dagster"] = [before_dagster(s) for s in samples["validate"]]
     return samples
+
+
+# The line `polster validate` prints when its last step, the Dagster load, is done.
+DAGSTER_STEP = re.compile(r"^Dagster definitions\b.*\((\d+(?:\.\d+)?)s\)$", re.MULTILINE)
+
+
+def before_dagster(validate: Sample) -> Sample:
+    """`polster validate` without its Dagster step: the whole run less the time that step
+    printed (the steps run in order, Dagster's last)."""
+    step = DAGSTER_STEP.search(validate.output)
+    if step is None:
+        msg = f"bench: `polster validate` printed no Dagster step:\n{validate.output[-2000:]}"
+        raise BenchError(msg)
+    return Sample(validate.seconds - float(step[1]), validate.peak_rss_mib)
 
 
 def warm_up(project: Path, work: Path, env: dict[str, str]) -> None:

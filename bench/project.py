@@ -83,3 +83,22 @@ def project_env(project: Path, base: dict[str, str], **overrides: str) -> dict[s
     """`base` plus what runs a rendered project with this interpreter (nothing installed)."""
     python_path = os.pathsep.join([str(project / "src"), str(project)])
     return {**base, "PYTHONPATH": python_path, **overrides}
+
+
+def add_assets(
+    project: Path, env: dict[str, str], assets: tuple[tuple[str, ...], ...], logic: Path
+) -> None:
+    """Each of `assets` (layer, name, add-asset options...) added with `polster add-asset`,
+    then given its function: the module of the same name in `logic`, where there is one."""
+    for layer, name, *options in assets:
+        command = [PYTHON, "-m", "polster", "add-asset", "--layer", layer, "--name", name]
+        subprocess.run(
+            [*command, *options],
+            cwd=project,
+            env=project_env(project, env),
+            check=True,
+            capture_output=True,
+        )
+        module = f"{layer}_{name}.py"
+        if (logic / module).exists():
+            shutil.copy(logic / module, project / "src" / "core" / module)

@@ -19,7 +19,7 @@ from polars.testing import assert_frame_equal
 
 from bench.pipelines import interleaved
 from bench.process import BenchError
-from bench.project import BIN, PYTHON, project_env
+from bench.project import BIN, PYTHON, add_assets
 
 ASSETS = Path(__file__).parent / "tpch_assets"
 FLOOR = Path(__file__).parent / "floors" / "tpch_q1.py"
@@ -28,21 +28,6 @@ NEW_ASSETS = (
     ("silver", "lineitem", "--dependencies", "bronze_lineitem"),
     ("gold", "pricing_summary", "--dependencies", "silver_lineitem"),
 )
-
-
-def build(project: Path, env: dict[str, str]) -> None:
-    """The three assets, as `polster add-asset` creates them, with their logic."""
-    for layer, name, *options in NEW_ASSETS:
-        command = [PYTHON, "-m", "polster", "add-asset", "--layer", layer, "--name", name]
-        subprocess.run(
-            [*command, *options],
-            cwd=project,
-            env=project_env(project, env),
-            check=True,
-            capture_output=True,
-        )
-        module = f"{layer}_{name}.py"
-        shutil.copy(ASSETS / module, project / "src" / "core" / module)
 
 
 def lineitem(folder: Path, scale: float) -> tuple[Path, int]:
@@ -56,7 +41,7 @@ def lineitem(folder: Path, scale: float) -> tuple[Path, int]:
 def tpch_figures(
     project: Path, work: Path, env: dict[str, str], scale: float, repeat: int
 ) -> dict[str, object]:
-    build(project, env)
+    add_assets(project, env, NEW_ASSETS, ASSETS)
     path, rows = lineitem(work / "tpch", scale)
     env = {**env, "BENCH_TPCH_LINEITEM": str(path)}
     commands = {

@@ -42,7 +42,7 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     for comparison, names in [
         ("create_project", {"copier_copy", "create_dagster_project"}),
         ("add_asset", {"polster_add_asset", "dg_scaffold_asset"}),
-        ("overhead", {"run_polster", "plain_polars", "bare_materialize"}),
+        ("overhead", {"run_polster", "plain_polars", "bare_materialize", "dagster_alone"}),
         ("csv_to_gold", {"run_polster", "plain_polars"}),
     ]:
         figures = results[comparison]
@@ -71,6 +71,11 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
         - results["overhead"]["plain_polars"]["seconds"],
         abs=0.01,
     )
+    assert results["overhead"]["over_dagster_seconds"] == pytest.approx(
+        results["overhead"]["run_polster"]["seconds"]
+        - results["overhead"]["dagster_alone"]["seconds"],
+        abs=0.01,
+    )
     # Fixed cost, the example against plain Polars and DuckDB (time, RSS), the CSV pipeline,
     # three start-up limits, one new day: each with its limit and whether it is met.
     assert len(results["targets"]) == 10
@@ -85,6 +90,9 @@ def test_make_bench_reports_every_figure_with_its_ratio(tmp_path):
     assert results["csv_to_gold"]["rows"] > 0
     for name in ("status", "validate", "list_assets", "definitions"):
         assert results["read_only"][name]["seconds"] > 0
+    # validate's steps before the Dagster load: a part of the whole, not all of it
+    steps = results["read_only"]["validate_without_dagster"]["seconds"]
+    assert 0 < steps < results["read_only"]["validate"]["seconds"]
     ingest = results["csv_ingest"]
     assert ingest["rows"] > 0
     assert ingest["csv_mib"] >= 1
