@@ -53,6 +53,16 @@ class PostgresServer:
     def url(self, db: str) -> str:
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{db}"
 
+    def dagster_env(self, db: str) -> dict[str, str]:
+        """The variables deploy/dagster.yaml reads to reach database `db` of this server."""
+        return {
+            "DAGSTER_POSTGRES_HOST": self.host,
+            "DAGSTER_POSTGRES_PORT": str(self.port),
+            "DAGSTER_POSTGRES_USER": self.user,
+            "DAGSTER_POSTGRES_PASSWORD": self.password,
+            "DAGSTER_POSTGRES_DB": db,
+        }
+
     def psql(self, sql: str, db: str = "postgres") -> str:
         """Run SQL through psql (as the test user); return its output."""
         psql = self._bin / "psql"

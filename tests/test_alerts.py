@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import time
@@ -31,6 +30,7 @@ from tests.conftest import (
     without_dagster_telemetry,
 )
 from tests.ports import free_port
+from tests.processes import running
 from tests.readme_commands import section_commands
 from tests.test_update import copy_at_old_version, leftovers, readme_command, releases
 
@@ -251,18 +251,9 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
     # stamp its schema version the instance stays unreadable (a Dagster race; a slow, cold
     # machine hits it). A user who has run the pipeline once already has this storage.
     assert sensor_ticks(env) == 0
-    # The daemon logs to a file: a pipe nobody reads fills up and stalls it.
     log = tmp_path / "daemon.log"
-    with log.open("w") as output:
-        daemon = subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
-            cwd=project,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    daemon_command = [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"]
+    with running(daemon_command, project, env, log) as daemon:
         # A run status sensor reports runs that end after its first tick.
         wait_for(lambda: ticks_recorded(home) > 0, DAEMON_TIMEOUT, "sensor tick", daemon, log)
         # Launched as the UI launches a run: through the workspace and the run launcher.
@@ -275,14 +266,6 @@ def test_the_daemons_run_failure_sensor_alerts_once_for_a_dagster_run(
         wait_for(
             lambda: ticks_recorded(home) >= ticks + 2, DAEMON_TIMEOUT, "two more ticks", daemon, log
         )
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait()
     # The direct read counts what Dagster's API counts (the daemon has stopped writing).
     assert ticks_recorded(home) == sensor_ticks(env) >= ticks + 2
     first, second = messages(httpserver)

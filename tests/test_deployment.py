@@ -18,7 +18,6 @@ import re
 import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import time
 import urllib.request
@@ -33,6 +32,7 @@ from pytest_httpserver import HTTPServer
 from tests.conftest import ADLS_ANSWERS, PYTHON, project_env, render_project, run
 from tests.ports import free_port
 from tests.postgres import PostgresServer
+from tests.processes import output_of, start, stop
 from tests.readme_commands import section_commands
 from tests.test_update import copy_at_old_version, leftovers, readme_command, releases
 
@@ -406,35 +406,6 @@ def graphql(port: int, query: str, **variables: object) -> dict:
         return json.load(response)["data"]
 
 
-def start(command: list[str], project: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=project,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    process.log = log  # type: ignore[attr-defined]  # its output, for a failure's message
-    return process
-
-
-def output_of(process: subprocess.Popen) -> str:
-    return process.log.read_text(errors="replace")[-3000:]  # type: ignore[attr-defined]
-
-
-def stop(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def wait_until(condition, timeout: float, what: str, processes: dict[str, subprocess.Popen]):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -498,11 +469,7 @@ def test_a_queued_run_is_launched_by_the_daemon_and_recorded_in_postgres(
         **project_env(project),
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         "DAGSTER_HOME": str(home),
-        "DAGSTER_POSTGRES_HOST": postgres.host,
-        "DAGSTER_POSTGRES_PORT": str(postgres.port),
-        "DAGSTER_POSTGRES_USER": postgres.user,
-        "DAGSTER_POSTGRES_PASSWORD": postgres.password,
-        "DAGSTER_POSTGRES_DB": database,
+        **postgres.dagster_env(database),
         "POLSTER_ENV": "prod",  # as compose.yaml runs it
         "POLSTER_ALERT_WEBHOOK_URL": httpserver.url_for(HOOK),
         "BRONZE_SCHEDULE_CRON": "* * * * *",  # a schedule tick within a minute

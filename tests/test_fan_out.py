@@ -38,6 +38,7 @@ from tests.conftest import (
     without_dagster_telemetry,
 )
 from tests.postgres import PostgresServer
+from tests.processes import running
 from tests.readme_commands import section_commands
 
 BIN = Path(PYTHON).parent
@@ -139,11 +140,7 @@ def daemon_env(project: Path, home: Path, postgres: PostgresServer, database: st
         **project_env(project),
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         "DAGSTER_HOME": str(home),
-        "DAGSTER_POSTGRES_HOST": postgres.host,
-        "DAGSTER_POSTGRES_PORT": str(postgres.port),
-        "DAGSTER_POSTGRES_USER": postgres.user,
-        "DAGSTER_POSTGRES_PASSWORD": postgres.password,
-        "DAGSTER_POSTGRES_DB": database,
+        **postgres.dagster_env(database),
         "POLSTER_DATA_DIR": "data-daemon",
     }
 
@@ -190,16 +187,8 @@ def test_a_daemon_backfill_runs_side_by_side_and_a_standalone_write_races_it(
     (home / "workspace.yaml").write_text(yaml.safe_dump(workspace))
     env = daemon_env(project, home, postgres, database)
     log = tmp_path / "daemon.log"
-    with log.open("w") as output:
-        daemon = subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", str(home / "workspace.yaml")],
-            cwd=project,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    daemon_command = [str(BIN / "dagster-daemon"), "run", "-w", str(home / "workspace.yaml")]
+    with running(daemon_command, project, env, log) as daemon:
         code = f"DAYS = {DAYS!r}\n{SUBMIT}"
         backfill = run([PYTHON, "-c", code], project, env=env).stdout.strip().splitlines()[-1]
         # Once its runs have started, a standalone script writes one of their days, twice.
@@ -222,10 +211,6 @@ def test_a_daemon_backfill_runs_side_by_side_and_a_standalone_write_races_it(
             assert daemon.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, (runs, log.read_text()[-3000:])
             time.sleep(1)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(daemon.pid, signal.SIGTERM)
-        daemon.wait(timeout=60)
 
     # Two partitions per run: three runs for six days, all succeeded.
     assert runs == ["SUCCESS"] * 3, runs
