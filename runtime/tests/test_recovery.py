@@ -4,6 +4,7 @@ what the next write cleans up, and what it must never touch."""
 import signal
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -94,3 +95,25 @@ def test_vacuum_removes_a_data_file_delta_rs_was_writing_when_killed(store):
     assert not partial.exists()
     assert any(partial.name in path for path in removed)
     assert store.read(key).collect()["id"].to_list() == [0]
+
+
+def test_a_partition_write_leaves_the_files_other_partitions_are_being_written_alone(store):
+    """A writer of one partition holds that partition's lock only: a `.parquet#<n>` file in
+    another partition's folder may be one that partition's writer (a repair, a merged
+    partition's rejected rows) is writing right now. Only the partitions the write holds,
+    or the whole table under its lock, are cleaned."""
+    key, p, q = "bronze_events", date(2025, 1, 1), date(2025, 1, 2)
+    for day in (p, q):
+        store.write(key, pl.DataFrame({"id": [day.day]}), partition=day)
+    folder = {day: Path(store.uri(key), f"partition_date={day.isoformat()}") for day in (p, q)}
+    in_progress = folder[q] / "part-00001-0a1b2c3d-c000.snappy.parquet#1"
+    in_progress.write_bytes(b"PAR1")  # delta-rs still writing it, for partition q
+    left = folder[p] / "part-00001-0e1f2a3b-c000.snappy.parquet#1"
+    left.write_bytes(b"PAR1")  # a killed write of partition p left it
+
+    store.write(key, pl.DataFrame({"id": [10]}), partition=p)
+
+    assert in_progress.exists()
+    assert not left.exists()
+    store.vacuum(key, retention_hours=0, keep_versions=[], enforce=False)  # the whole table
+    assert not in_progress.exists()

@@ -802,11 +802,16 @@ class TableStore:
         merger.execute()
         return table.version()
 
-    def _remove_partial_files(self, key: str) -> list[str]:
-        """Delete what a killed delta-rs write left half-written in a local table."""
-        if self.remote is not None or not Path(self.uri(key)).is_dir():
+    def _remove_partial_files(self, key: str, partition: date | None = None) -> list[str]:
+        """Delete what a killed delta-rs write left half-written in a local table: in the
+        folder of `partition` only, when the caller holds only that partition's lock
+        (another partition's writer may be writing its own folder's files right now)."""
+        folder = Path(self.uri(key))
+        if partition is not None:
+            folder /= publish.partition_folder(PARTITION_COLUMN, partition)
+        if self.remote is not None or not folder.is_dir():
             return []
-        return remove_partial_files(Path(self.uri(key)))
+        return remove_partial_files(folder)
 
     def _columns(self, key: str) -> str | None:
         """The table's Delta schema (as JSON); None without a table."""
@@ -852,7 +857,7 @@ class TableStore:
         for part in (key, rejected_key(key)):
             notes.extend(
                 f"removed {path}: a killed write had left it half-written"
-                for path in self._remove_partial_files(part)
+                for path in self._remove_partial_files(part, lock)
             )
         return [*notes, *self._repair_units(key, lock_name(key, lock))[0]]
 
