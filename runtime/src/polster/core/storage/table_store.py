@@ -455,14 +455,16 @@ class TableStore:
                 staged[part] = self._stage_source(
                     part, frame, names[part], output, partition_values, landed or ()
                 )
-            # The columns the staged rows are made for: a commit that finds others (another
-            # partition's write changed them meanwhile) is refused instead of undoing them.
-            columns = {part: self._columns(part) for part in staged}
+            # Each table as the staged rows are made for it, opened once (each open reads
+            # the log). A commit that finds other columns (another partition's write
+            # changed them meanwhile) is refused instead of undoing them.
+            tables = {part: self._existing(part) for part in staged}
+            columns = {part: t.schema().to_json() if t else None for part, t in tables.items()}
             evolutions = {
                 part: evolve(
                     part,
                     modes[part],
-                    self._schema_of(part),
+                    self._schema_of(tables[part]),
                     file.schema,
                     audit.schema if part == key else None,
                 )
@@ -480,7 +482,7 @@ class TableStore:
                 published = pl.concat([others, published], how="diagonal_relaxed")
                 total = published.select(pl.len()).collect().item()
             elif mode == "partition":  # the other partitions' rows stay as they are
-                total += self._rows_outside(key, partition)
+                total += rows_outside(tables[key], partition)
             elif current is not None:  # appended: the new version is the old rows plus these
                 published = pl.concat([current, published], how="vertical_relaxed")
                 total += current.select(pl.len()).collect().item()
@@ -585,17 +587,6 @@ class TableStore:
             "backfill the partitions, or drop PARTITIONS"
         )
         raise StorageError(msg)
-
-    def _rows_outside(self, key: str, partition: date | None) -> int:
-        """How many rows the table holds in partitions other than `partition` (from its log)."""
-        table = self._existing(key)
-        if table is None:
-            return 0
-        actions = pl.DataFrame(table.get_add_actions(flatten=True))
-        if actions.is_empty():
-            return 0
-        others = actions.filter(pl.col(f"partition.{PARTITION_COLUMN}") != partition)
-        return int(others["num_records"].sum())
 
     def _landing_plan(
         self, key: str, landing: Landing
@@ -813,14 +804,8 @@ class TableStore:
             return []
         return remove_partial_files(folder)
 
-    def _columns(self, key: str) -> str | None:
-        """The table's Delta schema (as JSON); None without a table."""
-        table = self._existing(key)
-        return None if table is None else table.schema().to_json()
-
-    def _schema_of(self, key: str) -> pl.Schema | None:
-        """The columns of the table's latest version, from its log; None without a table."""
-        table = self._existing(key)
+    def _schema_of(self, table: DeltaTable | None) -> pl.Schema | None:
+        """The columns of `table` as Polars reads them, from its log; None without a table."""
         if table is None:
             return None
         return pl.scan_delta(table, storage_options=self._polars_options).collect_schema()
@@ -1017,6 +1002,17 @@ class TableStore:
 # committed, kept rows not), after-commit. Empty in a project's runs; the crash tests add a
 # hook that kills the process there, exactly as `kill -9` would (tests/crash_at.py).
 WRITE_STAGE_HOOKS: list[Callable[[str, str], None]] = []
+
+
+def rows_outside(table: DeltaTable | None, partition: date | None) -> int:
+    """How many rows `table` holds in partitions other than `partition` (from its log)."""
+    if table is None:
+        return 0
+    actions = pl.DataFrame(table.get_add_actions(flatten=True))
+    if actions.is_empty():
+        return 0
+    others = actions.filter(pl.col(f"partition.{PARTITION_COLUMN}") != partition)
+    return int(others["num_records"].sum())
 
 
 def crash_point(key: str, stage: str) -> None:
