@@ -28,7 +28,7 @@ def newest_commit(log: Path) -> Path | None:
     try:
         with os.scandir(log) as entries:
             names = [e.name for e in entries if e.name.endswith(".json") and e.name[:-5].isdigit()]
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no log (yet), or a file on its way
         return None
     return log / max(names) if names else None
 
