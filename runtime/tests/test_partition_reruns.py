@@ -7,7 +7,7 @@ from deltalake import DeltaTable
 from polster.contract.declaration import WriteMode
 from polster.contract.partitions import PARTITION_COLUMN
 from polster.contract.quality import Quarantined
-from polster.core.storage.commits import unit_at
+from polster.core.storage.commits import row_writes, unit_at
 
 MERGED = WriteMode(mode="merge", merge_key=("id",))
 
@@ -34,7 +34,7 @@ def test_rerunning_a_day_of_a_merged_partitioned_silver_keeps_its_rejected_rows_
     assert kept["id"].to_list() == [1, 2, 4]
     # The unit still holds: the kept and rejected versions carry the same write.
     units = [
-        unit_at(table, table.version())
+        unit_at(row_writes(table, None), table.version())
         for key in ("silver_orders", "silver_orders__rejected")
         if (table := DeltaTable(store.uri(key)))
     ]

@@ -32,17 +32,21 @@ def last_write(table: DeltaTable) -> dict[str, Any]:
     return next(iter(writes), None) or table.history(1)[0]
 
 
-def unit_at(table: DeltaTable, version: int) -> str | None:
-    """The write unit (kept and rejected rows of one write) of the table at `version`: that
-    of the newest commit up to it that wrote rows; None when it records none."""
-    commits = [commit for commit in row_writes(table, None) if commit["version"] <= version]
-    return commits[0].get("polster_unit") if commits else None
+def unit_at(writes: list[dict[str, Any]], version: int) -> str | None:
+    """The write unit (kept and rejected rows of one write) of a table at `version`, from
+    its commits that wrote rows (row_writes, newest first): that of the newest one up to
+    `version`; None when it records none."""
+    return next((c.get("polster_unit") for c in writes if c["version"] <= version), None)
 
 
-def unit_version(table: DeltaTable, unit: str) -> int | None:
-    """The newest version of `table` written (or restored) as part of `unit`, if any."""
-    versions = [c["version"] for c in row_writes(table, None) if c.get("polster_unit") == unit]
-    return versions[0] if versions else None
+def unit_versions(writes: list[dict[str, Any]]) -> dict[str, int]:
+    """The newest version each write unit wrote (or restored), from a table's commits that
+    wrote rows (row_writes, newest first)."""
+    versions: dict[str, int] = {}
+    for commit in writes:
+        if commit.get("polster_unit"):
+            versions.setdefault(commit["polster_unit"], commit["version"])
+    return versions
 
 
 def version_written(table: DeltaTable, write_id: str) -> int:

@@ -4,14 +4,14 @@ rejected rows that go with it (kept and rejected rows are one unit)."""
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError
 
 from polster.contract.layers import REJECTED_SUFFIX
 from polster.contract.quality import rejected_key
-from polster.core.storage.commits import check_restorable, unit_at, unit_version
+from polster.core.storage.commits import check_restorable, row_writes, unit_at, unit_versions
 from polster.core.storage.outcomes import StorageError
 from polster.core.storage.units import rows_by_partition, units_by_partition
 
@@ -39,9 +39,12 @@ def restore(store: TableStore, key: str, version: int) -> int:
         check_restorable(key, version, newest)
         rejected, unit = store._existing(rejected_key(key)), None
         if rejected is not None:
-            unit = unit_at(table, version)
-            units = units_by_partition(table, version)
-            versions = {part: unit_version(rejected, u) if u else None for part, u in units.items()}
+            # Each log read once: a long one takes a while.
+            kept_writes, rejected_writes = row_writes(table, None), row_writes(rejected, None)
+            unit = unit_at(kept_writes, version)
+            units = units_by_partition(kept_writes, version)
+            written = unit_versions(rejected_writes)
+            versions = {part: written.get(u) if u else None for part, u in units.items()}
             if None in versions.values():
                 msg = (
                     f"{key} version {version} has no record of the rejected rows that go "
@@ -50,7 +53,9 @@ def restore(store: TableStore, key: str, version: int) -> int:
                     "restored"
                 )
                 raise StorageError(msg)
-            restore_rejected(store, rejected_key(key), rejected, units, versions, unit)
+            restore_rejected(
+                store, rejected_key(key), rejected, rejected_writes, units, versions, unit
+            )
         restore_version(store, key, table, version, unit)
     return newest + 1
 
@@ -59,18 +64,20 @@ def restore_rejected(
     store: TableStore,
     key: str,
     table: DeltaTable,
+    writes: list[dict[str, Any]],
     units: dict[str | None, str | None],
     versions: dict[str | None, int],
     unit: str | None,
 ) -> None:
     """Make the rejected rows those of `units` (by partition, see units_by_partition),
-    found at `versions`: nothing to do when they are already; one older version of the
-    table where it holds them all; else each partition's rows from its own version, in
-    one commit (writers of different partitions interleave their two commits)."""
-    if units_by_partition(table, table.version()) == units:
+    found at `versions` (`writes`: the table's commits that wrote rows): nothing to do
+    when they are already; one older version of the table where it holds them all; else
+    each partition's rows from its own version, in one commit (writers of different
+    partitions interleave their two commits)."""
+    if units_by_partition(writes, table.version()) == units:
         return
     newest = max(versions.values())
-    if units_by_partition(table, newest) == units:
+    if units_by_partition(writes, newest) == units:
         restore_version(store, key, table, newest, unit)
         return
     rows = rows_by_partition(versions, partial(store._rows_at, key)).collect()

@@ -98,13 +98,14 @@ def _whole_table_split(kept: DeltaTable, rejected_log: Log) -> list[Split]:
     return [] if match is None else [Split(None, unit, match["version"])]
 
 
-def units_by_partition(table: DeltaTable, version: int) -> dict[str | None, str | None]:
-    """Which write unit the rows of each partition of `table` at `version` come from: for
-    each partition written by partition since the last whole-table commit, the unit of
-    its newest write; under None, that commit's unit, for every other partition (absent
-    when there is no such commit). A unit is None where a commit records none."""
+def units_by_partition(writes: list[dict[str, Any]], version: int) -> dict[str | None, str | None]:
+    """Which write unit the rows of each partition of a table at `version` come from, from
+    its commits that wrote rows (row_writes, newest first): for each partition written by
+    partition since the last whole-table commit, the unit of its newest write; under None,
+    that commit's unit, for every other partition (absent when there is no such commit).
+    A unit is None where a commit records none."""
     units: dict[str | None, str | None] = {}
-    for commit in row_writes(table, None):
+    for commit in writes:
         if commit["version"] > version:
             continue
         day = commit.get("polster_partition") or None
